@@ -1,0 +1,447 @@
+"""Support calendars: which instants are working time.
+
+A :class:`SupportCalendar` is plain data (time zone, weekly ranges, holidays, extra working days) that is
+validated once and then answers questions about working time quickly. Instants are handled internally as
+integer microseconds since the Unix epoch (UTC), so arithmetic is exact; working hours are wall-clock times
+in the calendar's zone and are turned into real instants day by day, so DST changes are honoured (a range
+of 01:00-03:00 on a spring-forward night lasts one real hour).
+
+Semantics, in one place:
+
+- Working time is the union of the ranges each local date's schedule produces (the date's extra-working-day
+  ranges if it has them, else the weekday's ranges), minus every holiday span.
+- A range ``start``-``end`` with ``end <= start`` crosses midnight: it runs from ``start`` on its date to
+  ``end`` on the next date. ``24:00`` is accepted as an end.
+- A whole-day holiday removes the local span ``[00:00, 24:00)`` of its date, a partial holiday ``[start, end)``.
+- A *working day* is a date that is an extra working day, or a weekday with ranges that is not a whole-day
+  holiday.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import HorizonExceeded, InvalidCalendar
+
+US = 1_000_000
+DAY_SECONDS = 86_400
+DAY_US = DAY_SECONDS * US
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+ONE_US = dt.timedelta(microseconds=1)
+#: No computed instant may lie further than this many days after its start.
+HORIZON_DAYS = 5 * 365 + 1
+HORIZON_US = HORIZON_DAYS * DAY_US
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+TimeLike = str | dt.time | dt.timedelta | int
+Range = tuple[TimeLike, TimeLike]
+Interval = tuple[int, int]
+
+
+def parse_time_of_day(value: TimeLike) -> int:
+	"""Seconds since midnight of a wall-clock time.
+
+	Accepts ``"HH:MM"``, ``"HH:MM:SS"``, ``"24:00"``, :class:`datetime.time`, :class:`datetime.timedelta`
+	(how Frappe returns Time fields from the database) and plain seconds.
+	"""
+	if isinstance(value, bool):
+		raise InvalidCalendar("Invalid time of day: {value}", value=value)
+	if isinstance(value, dt.time):
+		seconds = value.hour * 3600 + value.minute * 60 + value.second
+	elif isinstance(value, dt.timedelta):
+		seconds = int(value.total_seconds())
+	elif isinstance(value, int):
+		seconds = value
+	elif isinstance(value, str):
+		parts = value.strip().split(":")
+		try:
+			if len(parts) not in (2, 3):
+				raise ValueError
+			hours, minutes = int(parts[0]), int(parts[1])
+			secs = int(float(parts[2])) if len(parts) == 3 else 0
+		except ValueError:
+			raise InvalidCalendar("Invalid time of day: {value}", value=value) from None
+		if not (0 <= minutes < 60 and 0 <= secs < 60):
+			raise InvalidCalendar("Invalid time of day: {value}", value=value)
+		seconds = hours * 3600 + minutes * 60 + secs
+	else:
+		raise InvalidCalendar("Invalid time of day: {value}", value=value)
+	if not 0 <= seconds <= DAY_SECONDS:
+		raise InvalidCalendar("Invalid time of day: {value}", value=value)
+	return seconds
+
+
+def _format_seconds(seconds: int) -> str:
+	return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def _parse_range(item: Range, where: str) -> tuple[int, int]:
+	try:
+		start, end = item
+	except (TypeError, ValueError):
+		raise InvalidCalendar("Invalid working range on {where}: {item}", where=where, item=item) from None
+	start_s, end_s = parse_time_of_day(start), parse_time_of_day(end)
+	if start_s == DAY_SECONDS:
+		raise InvalidCalendar("A working range on {where} cannot start at 24:00", where=where)
+	if start_s == end_s:
+		raise InvalidCalendar(
+			"Empty working range {start}-{end} on {where}",
+			start=_format_seconds(start_s),
+			end=_format_seconds(end_s),
+			where=where,
+		)
+	return start_s, end_s
+
+
+def _span(start_s: int, end_s: int) -> tuple[int, int]:
+	"""Seconds from the range's own midnight; a range with end <= start crosses midnight."""
+	return start_s, end_s if end_s > start_s else end_s + DAY_SECONDS
+
+
+def _check_overlaps(spans: list[tuple[int, int, str]], cycle: int | None) -> None:
+	items = sorted(spans)
+	if cycle is not None:
+		# A range crossing the end of the cycle (Sunday night into Monday) wraps to the start.
+		items += [(s + cycle, e + cycle, w) for s, e, w in items[:1]]
+	for (s1, e1, w1), (s2, _e2, w2) in itertools.pairwise(items):
+		if s2 < e1:
+			raise InvalidCalendar(
+				"Working ranges overlap: {first} {first_range} and {second} {second_range}",
+				first=w1,
+				first_range=f"{_format_seconds(s1 % DAY_SECONDS)}-{_format_seconds(e1 % DAY_SECONDS)}",
+				second=w2,
+				second_range=f"{_format_seconds(s2 % DAY_SECONDS)}-",
+			)
+
+
+@dataclass(frozen=True)
+class Holiday:
+	"""A non-working date, or a non-working part ``[start, end)`` of a date (seconds since midnight)."""
+
+	date: dt.date
+	start: int | None = None
+	end: int | None = None
+	description: str = ""
+
+	@property
+	def whole_day(self) -> bool:
+		return self.start is None
+
+
+def _as_holiday(item: Holiday | dt.date | tuple) -> Holiday:
+	if isinstance(item, Holiday):
+		holiday = item
+	elif isinstance(item, dt.date) and not isinstance(item, dt.datetime):
+		holiday = Holiday(item)
+	elif isinstance(item, tuple) and item and isinstance(item[0], dt.date):
+		date, start, end, description = (*item, None, None, "")[:4]
+		if (start is None) != (end is None):
+			raise InvalidCalendar("A partial holiday on {date} needs both a start and an end", date=date)
+		holiday = Holiday(
+			date,
+			None if start is None else parse_time_of_day(start),
+			None if end is None else parse_time_of_day(end),
+			str(description or ""),
+		)
+	else:
+		raise InvalidCalendar("Invalid holiday: {item}", item=item)
+	if holiday.start is not None and (holiday.end is None or holiday.end <= holiday.start):
+		raise InvalidCalendar("A partial holiday on {date} must end after it starts", date=holiday.date)
+	return holiday
+
+
+class SupportCalendar:
+	"""A validated support calendar.
+
+	:param name: shown in explanations.
+	:param timezone: IANA zone name (``"Asia/Shanghai"``).
+	:param weekly: weekday (0 = Monday) -> ranges ``[("09:00", "12:00"), ("13:30", "18:00")]``.
+	:param holidays: dates, ``(date, start, end[, description])`` tuples or :class:`Holiday` objects.
+	:param extra_working_days: date -> ranges, for make-up working days; replaces the weekday's ranges.
+	:param always_open: a 24x7 calendar (``weekly`` must then be empty); holidays still apply.
+	:raises InvalidCalendar: unknown zone, empty or overlapping ranges, no working time at all.
+	"""
+
+	def __init__(
+		self,
+		name: str,
+		timezone: str,
+		weekly: Mapping[int, Sequence[Range]] | None = None,
+		holidays: Iterable[Holiday | dt.date | tuple] = (),
+		extra_working_days: Mapping[dt.date, Sequence[Range]] | None = None,
+		always_open: bool = False,
+	) -> None:
+		self.name = name
+		try:
+			self.tz = ZoneInfo(str(timezone))
+		except (ZoneInfoNotFoundError, ValueError, TypeError):
+			raise InvalidCalendar("Unknown time zone '{timezone}'", timezone=timezone) from None
+		self.timezone = str(timezone)
+		self.always_open = bool(always_open)
+		weekly = dict(weekly or {})
+		if self.always_open and any(weekly.values()):
+			raise InvalidCalendar("A 24x7 calendar cannot also have weekly working ranges")
+		if self.always_open:
+			weekly = {day: [(0, DAY_SECONDS)] for day in range(7)}
+		self.weekly: tuple[tuple[tuple[int, int], ...], ...] = tuple(
+			tuple(_parse_range(r, WEEKDAY_NAMES[day]) for r in weekly.get(day, ()) or ()) for day in range(7)
+		)
+		for day in weekly:
+			if day not in range(7):
+				raise InvalidCalendar("Invalid weekday {day}: use 0 (Monday) to 6 (Sunday)", day=day)
+		_check_overlaps(
+			[
+				(day * DAY_SECONDS + s, day * DAY_SECONDS + e, WEEKDAY_NAMES[day])
+				for day, ranges in enumerate(self.weekly)
+				for s, e in (_span(*r) for r in ranges)
+			],
+			7 * DAY_SECONDS,
+		)
+		self.extra: dict[int, tuple[tuple[int, int], ...]] = {}
+		for date, ranges in (extra_working_days or {}).items():
+			parsed = tuple(_parse_range(r, date.isoformat()) for r in ranges)
+			if not parsed:
+				raise InvalidCalendar("Extra working day {date} has no working ranges", date=date)
+			_check_overlaps([(*_span(*r), date.isoformat()) for r in parsed], None)
+			self.extra[date.toordinal()] = parsed
+		self.holidays: dict[int, list[Holiday]] = {}
+		for item in holidays:
+			holiday = _as_holiday(item)
+			self.holidays.setdefault(holiday.date.toordinal(), []).append(holiday)
+		for ordinal, items in self.holidays.items():
+			if ordinal in self.extra and any(h.whole_day for h in items):
+				raise InvalidCalendar(
+					"{date} is both a holiday and an extra working day", date=dt.date.fromordinal(ordinal)
+				)
+		if not any(self.weekly) and not self.extra:
+			raise InvalidCalendar("Calendar '{name}' has no working time at all", name=name)
+		self._days: dict[int, tuple[tuple[Interval, ...], int]] = {}
+		self._offsets: dict[int, int | None] = {}
+
+	@classmethod
+	def twenty_four_seven(cls, timezone: str = "UTC", name: str = "24x7") -> SupportCalendar:
+		"""A calendar in which every instant is working time."""
+		return cls(name, timezone, always_open=True)
+
+	@property
+	def is_24x7(self) -> bool:
+		"""True when working time is simply all time (business minutes equal wall-clock minutes)."""
+		return self.always_open and not self.holidays
+
+	# -- instants ---------------------------------------------------------------------------------
+
+	def to_us(self, value: dt.datetime) -> int:
+		"""Microseconds since the epoch; a naive datetime is wall-clock time in the calendar's zone."""
+		if value.tzinfo is None or value.utcoffset() is None:
+			value = value.replace(tzinfo=self.tz)
+		return (value - EPOCH) // ONE_US
+
+	def from_us(self, instant: int) -> dt.datetime:
+		"""The aware datetime, in the calendar's zone, of an instant in microseconds."""
+		return (EPOCH + dt.timedelta(microseconds=instant)).astimezone(self.tz)
+
+	def local_parts(self, instant: int) -> tuple[int, int]:
+		"""(local date ordinal, wall-clock microseconds since local midnight) of an instant."""
+		local = self.from_us(instant)
+		return local.toordinal(), (
+			(local.hour * 3600 + local.minute * 60 + local.second) * US + local.microsecond
+		)
+
+	def ordinal(self, instant: int) -> int:
+		return self.from_us(instant).toordinal()
+
+	def _uniform_offset(self, ordinal: int) -> int | None:
+		"""The day's UTC offset in microseconds, or None when the offset changes during the day."""
+		try:
+			return self._offsets[ordinal]
+		except KeyError:
+			pass
+		date = dt.date.fromordinal(ordinal)
+		start = dt.datetime(date.year, date.month, date.day, tzinfo=self.tz).utcoffset()
+		nxt = dt.date.fromordinal(ordinal + 1)
+		end = dt.datetime(nxt.year, nxt.month, nxt.day, tzinfo=self.tz).utcoffset()
+		offset = start // ONE_US if start == end else None
+		self._offsets[ordinal] = offset
+		return offset
+
+	def local_to_us(self, ordinal: int, micros: int) -> int:
+		"""The instant of a wall-clock time (microseconds after local midnight, up to 48 h) on a date.
+
+		A wall time skipped by a DST change is read with the offset in force before the change, an
+		ambiguous one as its first occurrence (``fold=0``).
+		"""
+		while micros >= DAY_US:
+			ordinal += 1
+			micros -= DAY_US
+		offset = self._uniform_offset(ordinal)
+		if offset is not None:
+			return (ordinal - EPOCH_ORDINAL) * DAY_US + micros - offset
+		date = dt.date.fromordinal(ordinal)
+		seconds, micro = divmod(micros, US)
+		local = dt.datetime(
+			date.year, date.month, date.day, seconds // 3600, seconds % 3600 // 60, seconds % 60, micro,
+			tzinfo=self.tz,
+		)  # fmt: skip
+		return (local - EPOCH) // ONE_US
+
+	# -- working time -----------------------------------------------------------------------------
+
+	def ranges_of(self, ordinal: int) -> tuple[tuple[int, int], ...]:
+		"""The wall-clock ranges (seconds) that the date's own schedule starts, before holidays."""
+		extra = self.extra.get(ordinal)
+		if extra is not None:
+			return extra
+		if any(h.whole_day for h in self.holidays.get(ordinal, ())):
+			return ()
+		return self.weekly[dt.date.fromordinal(ordinal).weekday()]
+
+	def is_working_day(self, ordinal: int) -> bool:
+		"""True for an extra working day, or a weekday with ranges that is not a whole-day holiday."""
+		return bool(self.ranges_of(ordinal))
+
+	def holiday_on(self, ordinal: int) -> Holiday | None:
+		"""The whole-day holiday of a date, if any."""
+		return next((h for h in self.holidays.get(ordinal, ()) if h.whole_day), None)
+
+	def _holiday_spans(self, ordinal: int) -> list[Interval]:
+		spans = []
+		for holiday in self.holidays.get(ordinal, ()):
+			start = 0 if holiday.start is None else holiday.start * US
+			end = DAY_US if holiday.end is None else holiday.end * US
+			spans.append((self.local_to_us(ordinal, start), self.local_to_us(ordinal, end)))
+		return spans
+
+	def day(self, ordinal: int) -> tuple[tuple[Interval, ...], int]:
+		"""Working intervals (instants) started by a date's schedule, sorted and merged, and their total."""
+		cached = self._days.get(ordinal)
+		if cached is not None:
+			return cached
+		intervals: list[Interval] = []
+		ranges = self.ranges_of(ordinal)
+		if ranges:
+			holes = self._holiday_spans(ordinal)
+			if any(e <= s for s, e in ranges):
+				holes += self._holiday_spans(ordinal + 1)
+			for start_s, end_s in sorted(ranges):
+				_s, end_span = _span(start_s, end_s)
+				pieces = [(self.local_to_us(ordinal, start_s * US), self.local_to_us(ordinal, end_span * US))]
+				for hs, he in holes:
+					pieces = [p for s, e in pieces for p in ((s, min(e, hs)), (max(s, he), e)) if p[0] < p[1]]
+				for s, e in pieces:
+					if intervals and s <= intervals[-1][1]:
+						intervals[-1] = (intervals[-1][0], max(e, intervals[-1][1]))
+					elif s < e:
+						intervals.append((s, e))
+		result = (tuple(intervals), sum(e - s for s, e in intervals))
+		self._days[ordinal] = result
+		return result
+
+	def working_intervals(self, start: int, end: int) -> Iterable[Interval]:
+		"""Working intervals clipped to ``[start, end)``, in order and without overlap."""
+		cursor = start
+		for ordinal in range(self.ordinal(start) - 1, self.ordinal(end) + 1):
+			for s, e in self.day(ordinal)[0]:
+				s, e = max(s, cursor), min(e, end)
+				if s < e:
+					yield s, e
+					cursor = e
+
+	def add(self, start: int, amount: int, pauses: Sequence[Interval] = ()) -> int:
+		"""The instant at which ``amount`` microseconds of working time, not paused, have passed."""
+		if amount <= 0:
+			return start
+		ordinal = self.ordinal(start) - 1
+		limit = ordinal + HORIZON_DAYS + 2
+		cursor, remaining = start, amount
+		while ordinal <= limit:
+			intervals, total = self.day(ordinal)
+			ordinal += 1
+			if not intervals:
+				continue
+			if not pauses and total < remaining and intervals[0][0] >= cursor:
+				remaining -= total
+				cursor = intervals[-1][1]
+				continue
+			for s, e in intervals:
+				if e <= cursor:
+					continue
+				for ps, pe in subtract(max(s, cursor), e, pauses):
+					if remaining <= pe - ps:
+						return check_horizon(start, ps + remaining)
+					remaining -= pe - ps
+				cursor = e
+		raise HorizonExceeded("The deadline lies more than 5 years after {start}", start=self.from_us(start))
+
+	def between(self, start: int, end: int, pauses: Sequence[Interval] = ()) -> int:
+		"""Working microseconds, not paused, in ``[start, end)``."""
+		if end <= start:
+			return 0
+		total, cursor = 0, start
+		for ordinal in range(self.ordinal(start) - 1, self.ordinal(end) + 1):
+			intervals, day_total = self.day(ordinal)
+			if not intervals:
+				continue
+			if not pauses and intervals[0][0] >= cursor and intervals[-1][1] <= end:
+				total += day_total
+				cursor = intervals[-1][1]
+				continue
+			for s, e in intervals:
+				s, e = max(s, cursor), min(e, end)
+				if s < e:
+					total += sum(pe - ps for ps, pe in subtract(s, e, pauses))
+					cursor = e
+		return total
+
+	def next_working(self, instant: int) -> int:
+		"""The first working instant at or after ``instant``."""
+		first = self.ordinal(instant) - 1
+		for ordinal in range(first, first + HORIZON_DAYS + 2):
+			for s, e in self.day(ordinal)[0]:
+				if e > instant:
+					return check_horizon(instant, max(s, instant))
+		raise HorizonExceeded("No working time within 5 years after {start}", start=self.from_us(instant))
+
+	def is_working(self, instant: int) -> bool:
+		"""True when the instant lies inside working time."""
+		return self.next_working(instant) == instant
+
+	def __repr__(self) -> str:
+		return f"SupportCalendar({self.name!r}, {self.timezone!r})"
+
+
+def check_horizon(start: int, instant: int) -> int:
+	if instant - start > HORIZON_US:
+		raise HorizonExceeded(
+			"The deadline lies more than 5 years after {start}",
+			start=EPOCH + dt.timedelta(microseconds=start),
+		)
+	return instant
+
+
+def subtract(start: int, end: int, pauses: Sequence[Interval]) -> list[Interval]:
+	"""``[start, end)`` minus sorted, merged pause intervals."""
+	if not pauses:
+		return [(start, end)]
+	pieces = []
+	index = bisect_right(pauses, (start, start)) - 1
+	index = max(index, 0)
+	cursor = start
+	for ps, pe in pauses[index:]:
+		if ps >= end:
+			break
+		if pe <= cursor:
+			continue
+		if ps > cursor:
+			pieces.append((cursor, ps))
+		cursor = max(cursor, pe)
+		if cursor >= end:
+			break
+	if cursor < end:
+		pieces.append((cursor, end))
+	return pieces
