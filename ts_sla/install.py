@@ -1,0 +1,46 @@
+"""Install / uninstall hooks: what the app adds to a site, and how it leaves nothing behind."""
+
+import frappe
+
+ROLES = ("Support Agent", "Support Engineer", "Support Supervisor", "Support Manager")
+MODULE = "TS SLA"
+
+# Records of other doctypes that point at ours through a dynamic link: (doctype, field naming our doctype).
+DYNAMIC_REFERENCES = (
+	("ToDo", "reference_type"),
+	("Comment", "reference_doctype"),
+	("Communication", "reference_doctype"),
+	("Version", "ref_doctype"),
+	("Notification Log", "document_type"),
+	("Activity Log", "reference_doctype"),
+	("DocShare", "share_doctype"),
+	("File", "attached_to_doctype"),
+	("Property Setter", "doc_type"),
+	("Custom DocPerm", "parent"),
+	("Notification", "document_type"),
+	("Webhook", "webhook_doctype"),
+	("Assignment Rule", "document_type"),
+	("User Permission", "allow"),
+)
+
+
+def after_install() -> None:
+	"""Nothing beyond the fixtures is needed yet; kept as the place for custom fields on other apps."""
+
+
+def before_tests() -> None:
+	"""Frappe's test runner hook: make sure the site is set up for tests."""
+	frappe.clear_cache()
+
+
+def before_uninstall() -> None:
+	"""Remove what module-based uninstall would leave: our roles and records that link to our doctypes."""
+	doctypes = frappe.get_all("DocType", filters={"module": MODULE}, pluck="name")
+	for doctype, field in DYNAMIC_REFERENCES:
+		if doctypes and frappe.db.table_exists(doctype) and frappe.db.has_column(doctype, field):
+			frappe.db.delete(doctype, {field: ("in", doctypes)})
+	for role in ROLES:
+		if frappe.db.exists("Role", role):
+			frappe.db.delete("Has Role", {"role": role})
+			frappe.db.delete("Custom DocPerm", {"role": role})
+			frappe.delete_doc("Role", role, ignore_permissions=True, force=True)
