@@ -21,3 +21,19 @@ fixtures = [
 		],
 	},
 ]
+
+# Permissions: engineers see their teams' tickets, reporters their own
+# --------------------------------------------------------------------
+permission_query_conditions = {
+	"Support Ticket": "ts_sla.services.permissions.get_permission_query_conditions",
+}
+has_permission = {
+	"Support Ticket": "ts_sla.services.permissions.has_permission",
+}
+
+# Document events: the assignee's first reply or comment is the first response
+# ------------------------------------------------------------------------------
+doc_events = {
+	"Comment": {"after_insert": "ts_sla.services.responses.on_comment"},
+	"Communication": {"after_insert": "ts_sla.services.responses.on_communication"},
+}

@@ -25,11 +25,17 @@ DYNAMIC_REFERENCES = (
 
 
 def after_install() -> None:
-	"""Nothing beyond the fixtures is needed yet; kept as the place for custom fields on other apps."""
+	"""Insert the SPEC §3 defaults: calendar, policy, technical domains, settings."""
+	from ts_sla.setup.defaults import create_defaults
+
+	create_defaults()
 
 
 def before_tests() -> None:
-	"""Frappe's test runner hook: make sure the site is set up for tests."""
+	"""Frappe's test runner hook: make sure the defaults exist."""
+	from ts_sla.setup.defaults import create_defaults
+
+	create_defaults()
 	frappe.clear_cache()
 
 
@@ -39,6 +45,7 @@ def before_uninstall() -> None:
 	for doctype, field in DYNAMIC_REFERENCES:
 		if doctypes and frappe.db.table_exists(doctype) and frappe.db.has_column(doctype, field):
 			frappe.db.delete(doctype, {field: ("in", doctypes)})
+	frappe.db.sql("DELETE FROM `tabSeries` WHERE `name` LIKE 'TS-________-'")
 	for role in ROLES:
 		if frappe.db.exists("Role", role):
 			frappe.db.delete("Has Role", {"role": role})

@@ -1,0 +1,167 @@
+"""Who may see a ticket and who may take which action on it.
+
+- Support Agent: registers and triages every ticket.
+- Support Engineer: works the tickets of their teams (assigned to them, or owned, led or asked for help by
+  a team they are an active member of).
+- Support Supervisor (and Support Manager, System Manager): everything operational.
+- A reporter with a user (any other logged-in user): only the tickets whose ``reporter_user`` is them.
+- Guest: nothing.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+
+AGENT, ENGINEER, SUPERVISOR, MANAGER = (
+	"Support Agent",
+	"Support Engineer",
+	"Support Supervisor",
+	"Support Manager",
+)
+SUPERVISING = {SUPERVISOR, MANAGER, "System Manager"}
+STAFF = {AGENT, *SUPERVISING}
+
+
+def roles(user: str | None = None) -> set[str]:
+	return set(frappe.get_roles(user or frappe.session.user))
+
+
+def is_supervisor(user: str | None = None) -> bool:
+	user = user or frappe.session.user
+	return user == "Administrator" or bool(roles(user) & SUPERVISING)
+
+
+def is_staff(user: str | None = None) -> bool:
+	user = user or frappe.session.user
+	return user == "Administrator" or bool(roles(user) & STAFF)
+
+
+def user_teams(user: str) -> list[str]:
+	return frappe.get_all(
+		"Support Team Member",
+		filters={"user": user, "active": 1, "parenttype": "Support Team"},
+		pluck="parent",
+	)
+
+
+def is_team_engineer(ticket, user: str | None = None) -> bool:
+	"""The assignee, or an active member of the ticket's team, lead team or a team asked to collaborate."""
+	user = user or frappe.session.user
+	if ticket.assigned_to == user:
+		return True
+	if ENGINEER not in roles(user):
+		return False
+	teams = set(user_teams(user))
+	involved = {
+		ticket.support_team,
+		ticket.lead_team,
+		*(c.support_team for c in ticket.get("collaborations") or []),
+	}
+	return bool(teams & involved)
+
+
+def is_reporter(ticket, user: str | None = None) -> bool:
+	user = user or frappe.session.user
+	return bool(ticket.reporter_user) and ticket.reporter_user == user and user != "Guest"
+
+
+def get_permission_query_conditions(user: str | None = None) -> str:
+	"""List / report filter for Support Ticket."""
+	user = user or frappe.session.user
+	if is_staff(user):
+		return ""
+	quoted = frappe.db.escape(user)
+	own = f"`tabSupport Ticket`.`reporter_user` = {quoted}"
+	if ENGINEER not in roles(user):
+		return own
+	teams = user_teams(user)
+	conditions = [own, f"`tabSupport Ticket`.`assigned_to` = {quoted}"]
+	if teams:
+		team_list = ", ".join(frappe.db.escape(t) for t in teams)
+		conditions += [
+			f"`tabSupport Ticket`.`support_team` in ({team_list})",
+			f"`tabSupport Ticket`.`lead_team` in ({team_list})",
+			"`tabSupport Ticket`.`name` in (select `parent` from `tabSupport Ticket Collaboration`"
+			f" where `support_team` in ({team_list}))",
+		]
+	return "(" + " or ".join(conditions) + ")"
+
+
+def has_permission(doc, ptype: str = "read", user: str | None = None) -> bool | None:
+	"""Document-level check for Support Ticket (the role permissions decide the rest)."""
+	user = user or frappe.session.user
+	if user == "Guest":
+		return False
+	if is_staff(user):
+		return None
+	if doc.get("__islocal") or doc.is_new():
+		return None
+	if is_team_engineer(doc, user):
+		return None
+	if is_reporter(doc, user):
+		return ptype in ("read", "print", "email")
+	return False
+
+
+# -- actions ------------------------------------------------------------------------------------------
+
+OPEN_STATES = ("New", "Assigned", "In Progress", "Waiting for Customer", "Resolved", "Confirmed")
+WORKING_STATES = ("Assigned", "In Progress", "Waiting for Customer")
+
+
+def _worker(ticket, user) -> bool:
+	return is_supervisor(user) or is_team_engineer(ticket, user)
+
+
+#: action -> (states it is allowed in, who may take it)
+ACTIONS = {
+	"assign": (("New", "Assigned", "In Progress", "Waiting for Customer"), lambda t, u: is_staff(u)),
+	"respond": (("Assigned",), _worker),
+	"add_progress": (WORKING_STATES, _worker),
+	"wait_for_customer": (("In Progress",), _worker),
+	"resume": (("Waiting for Customer",), _worker),
+	"request_extension": (WORKING_STATES, _worker),
+	"decide_extension": (OPEN_STATES, lambda t, u: is_supervisor(u)),
+	"resolve": (("In Progress", "Waiting for Customer"), _worker),
+	"confirm": (("Resolved",), lambda t, u: is_reporter(t, u) or is_supervisor(u)),
+	"reject_resolution": (("Resolved",), lambda t, u: is_reporter(t, u) or is_supervisor(u)),
+	"rate": (("Resolved", "Confirmed", "Closed"), lambda t, u: is_reporter(t, u) or is_supervisor(u)),
+	"close": (("Resolved", "Confirmed"), lambda t, u: is_supervisor(u)),
+	"cancel": (OPEN_STATES, lambda t, u: is_staff(u)),
+}
+
+
+def allowed_actions(ticket, user: str | None = None) -> list[str]:
+	"""The actions the user may take on the ticket in its current state."""
+	user = user or frappe.session.user
+	if user == "Guest":
+		return []
+	allowed = [
+		name for name, (states, who) in ACTIONS.items() if ticket.status in states and who(ticket, user)
+	]
+	if "decide_extension" in allowed and not any(
+		e.status == "Pending" for e in ticket.get("extensions") or []
+	):
+		allowed.remove("decide_extension")
+	return allowed
+
+
+def check_action(ticket, action: str, user: str | None = None) -> None:
+	"""Raise a PermissionError (role) or a ValidationError (state) unless the user may take the action now."""
+	user = user or frappe.session.user
+	states, who = ACTIONS[action]
+	if not who(ticket, user):
+		frappe.throw(
+			_("You are not allowed to {0} ticket {1}").format(_(action.replace("_", " ")), ticket.name),
+			frappe.PermissionError,
+			title=_("Not permitted"),
+		)
+	if ticket.status not in states:
+		frappe.throw(
+			_("Cannot {0} ticket {1} while it is {2}").format(
+				_(action.replace("_", " ")), ticket.name, _(ticket.status)
+			),
+			frappe.ValidationError,
+			title=_("Not allowed in this state"),
+		)

@@ -1,0 +1,271 @@
+"""Deadlines and clock states of a Support Ticket, computed by the engine.
+
+``refresh(ticket)`` is the one entry point: it (re)computes every due field, the explanation, the clock
+statuses, ``sla_state`` and ``next_check_at`` from the ticket's own data (policy, calendar, pauses, approved
+extensions, stamps), so the result never depends on the order in which things happened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import frappe
+from frappe import _
+from frappe.utils import get_system_timezone, now_datetime
+
+from ts_sla.services.clocks import aware, engine_error, get_calendar, make_target, naive
+from ts_sla.services.policy import find_policy, priority_row
+from ts_sla.sla import Basis, ClockState, SLAError, Target, due, elapsed, evaluate, explain
+
+RESOLVED_STATES = ("Resolved", "Confirmed", "Closed")
+FINAL_STATES = ("Closed", "Cancelled")
+#: Ticket fields that only the server sets (actions and this module); never taken from a client.
+COMPUTED_FIELDS = (
+	"registered_at",
+	"registration_due",
+	"triage_due",
+	"response_due",
+	"resolution_due",
+	"resolution_limit",
+	"sla_explanation",
+	"response_status",
+	"resolution_status",
+	"sla_state",
+	"paused_minutes",
+	"next_check_at",
+)
+
+
+@dataclass
+class Clock:
+	"""One running or stopped clock of a ticket."""
+
+	key: str
+	label: str
+	start: dt.datetime
+	target: Target
+	pauses: list
+	stopped_at: dt.datetime | None
+	due: dt.datetime | None = None
+
+
+def _pauses(ticket, clock: str, open_ones: bool = False) -> list:
+	"""The ticket's pause intervals that pause a clock (aware); open ones only when asked."""
+	pauses = []
+	for row in ticket.get("pauses") or []:
+		if clock not in [c.strip() for c in (row.clocks or "").split(",")]:
+			continue
+		end = aware(row.paused_to)
+		if end is None and not open_ones:
+			continue
+		pauses.append((aware(row.paused_from), end))
+	return pauses
+
+
+def _apply_extension(ticket, calendar, clock: Clock) -> None:
+	"""An approved extension restarts the clock at the decision with the time left to its new due."""
+	approved = [
+		e
+		for e in ticket.get("extensions") or []
+		if e.status == "Approved" and e.clock == clock.key.title() and e.new_due and e.decided_at
+	]
+	if not approved:
+		return
+	extension = max(approved, key=lambda e: aware(e.decided_at))
+	decided, new_due = aware(extension.decided_at), aware(extension.new_due)
+	basis = Basis.BUSINESS if clock.target.basis is Basis.WORKING_DAYS else clock.target.basis
+	minutes = elapsed(calendar, decided, new_due, basis) if new_due > decided else 0
+	later = [(s, e) for s, e in clock.pauses if s >= decided]
+	clock.start, clock.target, clock.pauses = decided, Target(minutes, basis), later
+	clock.due = due(calendar, decided, clock.target, later)
+	clock.label = _("{0} (extended)").format(clock.label)
+
+
+def clocks_of(ticket) -> tuple[list[Clock], object]:
+	"""The ticket's SLA clocks with their due instants, and the engine calendar they run on."""
+	policy = frappe.get_cached_doc("SLA Policy", ticket.sla_policy)
+	row = priority_row(policy, ticket.priority)
+	calendar = get_calendar(ticket.support_calendar or policy.support_calendar)
+	received = aware(ticket.received_at)
+	registered = aware(ticket.registered_at) or received
+	p = ticket.priority
+	# Which clocks a pause stops is recorded on the pause row itself (see lifecycle.pause).
+	pause_response = _pauses(ticket, "Response")
+	pause_resolution = _pauses(ticket, "Resolution")
+	clocks = [
+		Clock(
+			"registration",
+			_("Registration"),
+			received,
+			Target(policy.registration_minutes or 0),
+			[],
+			registered,
+		),
+		Clock(
+			"triage", _("Triage"), registered, Target(row.triage_minutes or 0), [], aware(ticket.assigned_at)
+		),
+		Clock(
+			"response",
+			_("{0} response").format(p),
+			received,
+			make_target(row.response_time, row.response_unit, row.response_basis),
+			pause_response,
+			aware(ticket.first_responded_at),
+		),
+		Clock(
+			"resolution",
+			_("{0} resolution").format(p),
+			received,
+			make_target(row.resolution_time, row.resolution_unit, row.resolution_basis),
+			pause_resolution,
+			aware(ticket.resolved_at),
+		),
+	]
+	if row.hard_limit_time:
+		clocks.append(
+			Clock(
+				"limit",
+				_("{0} hard limit").format(p),
+				received,
+				make_target(row.hard_limit_time, row.hard_limit_unit, row.hard_limit_basis),
+				[],
+				aware(ticket.resolved_at),
+			)
+		)
+	try:
+		for clock in clocks:
+			clock.due = due(calendar, clock.start, clock.target, clock.pauses)
+			if clock.key in ("response", "resolution"):
+				_apply_extension(ticket, calendar, clock)
+	except SLAError as error:
+		engine_error(error)
+	return clocks, calendar
+
+
+def refresh(ticket, now: dt.datetime | None = None) -> None:
+	"""Recompute policy-derived deadlines, explanation and states on the ticket (no save)."""
+	if not ticket.sla_policy:
+		ticket.sla_policy = find_policy(ticket)
+	if not ticket.support_calendar:
+		ticket.support_calendar = frappe.db.get_value("SLA Policy", ticket.sla_policy, "support_calendar")
+	clocks, calendar = clocks_of(ticket)
+	by_key = {c.key: c for c in clocks}
+	ticket.registration_due = naive(by_key["registration"].due)
+	ticket.triage_due = naive(by_key["triage"].due)
+	ticket.response_due = naive(by_key["response"].due)
+	ticket.resolution_due = naive(by_key["resolution"].due)
+	ticket.resolution_limit = naive(by_key["limit"].due) if "limit" in by_key else None
+	lines = [
+		explain(calendar, c.label, c.start, c.target, [p for p in c.pauses if p[1]], c.due).render(_)
+		for c in clocks
+	]
+	lines.append(
+		_("Deadlines are stored and shown in the system time zone ({0}).").format(get_system_timezone())
+	)
+	ticket.sla_explanation = "\n".join(lines)
+	ticket.paused_minutes = round(
+		sum(
+			((aware(r.paused_to) or aware(now or now_datetime())) - aware(r.paused_from)).total_seconds() / 60
+			for r in ticket.get("pauses") or []
+		),
+		2,
+	)
+	update_states(ticket, now, clocks, calendar)
+
+
+def update_states(ticket, now=None, clocks=None, calendar=None) -> None:
+	"""Set response/resolution status, sla_state and next_check_at from the clocks at ``now``."""
+	now = aware(now or now_datetime())
+	if clocks is None:
+		clocks, calendar = clocks_of(ticket)
+	policy = frappe.get_cached_doc("SLA Policy", ticket.sla_policy)
+	row = priority_row(policy, ticket.priority)
+	warning = row.warning_percent or 75
+	readings = {}
+	for clock in clocks:
+		if clock.key in ("registration", "triage"):
+			continue
+		thresholds = [
+			r.threshold_percent
+			for r in policy.get("escalation_rules") or []
+			if r.clock == {"limit": "Hard Limit"}.get(clock.key, clock.key.title())
+			and (not r.priority or r.priority == ticket.priority)
+		]
+		open_pauses = _pauses(ticket, clock.key.title(), open_ones=True) if clock.key != "limit" else []
+		pauses = [p for p in open_pauses if p[1] is None] + clock.pauses
+		stopped = clock.stopped_at
+		if ticket.status == "Cancelled" and not stopped:
+			continue
+		readings[clock.key] = evaluate(
+			calendar,
+			clock.start,
+			clock.target,
+			now,
+			pauses=pauses if clock.key != "limit" else [],
+			stopped_at=stopped,
+			warning_percent=warning,
+			thresholds=thresholds,
+		)
+	for key, field in (("response", "response_status"), ("resolution", "resolution_status")):
+		reading = readings.get(key)
+		if reading is None:
+			continue
+		ticket.set(
+			field,
+			"Met"
+			if reading.state is ClockState.MET
+			else "Breached"
+			if reading.state is ClockState.BREACHED
+			else "Pending",
+		)
+	ticket.sla_state = _overall(ticket, readings)
+	upcoming = [r.next_change for r in readings.values() if r.next_change]
+	ticket.next_check_at = naive(min(upcoming)) if upcoming and ticket.status not in FINAL_STATES else None
+
+
+def _overall(ticket, readings) -> str:
+	states = [r.state for r in readings.values()]
+	if ClockState.BREACHED in states:
+		return ClockState.BREACHED.value
+	if ticket.status in RESOLVED_STATES or ticket.status == "Cancelled":
+		return ClockState.MET.value
+	if ticket.status == "Waiting for Customer" or ClockState.PAUSED in states:
+		return ClockState.PAUSED.value
+	if ClockState.AT_RISK in states:
+		return ClockState.AT_RISK.value
+	return ClockState.ON_TRACK.value
+
+
+def clock_panel(ticket) -> list[dict]:
+	"""What the form's clocks panel shows: each clock's due time, state, percentage and paused flag."""
+	if not ticket.sla_policy or not ticket.priority:
+		return []
+	clocks, calendar = clocks_of(ticket)
+	policy = frappe.get_cached_doc("SLA Policy", ticket.sla_policy)
+	warning = priority_row(policy, ticket.priority).warning_percent or 75
+	now = aware(now_datetime())
+	panel = []
+	for clock in clocks:
+		open_pauses = [p for p in _pauses(ticket, clock.key.title(), open_ones=True) if p[1] is None]
+		reading = evaluate(
+			calendar,
+			clock.start,
+			clock.target,
+			now,
+			pauses=([] if clock.key == "limit" else open_pauses + clock.pauses),
+			stopped_at=clock.stopped_at,
+			warning_percent=warning,
+		)
+		panel.append(
+			{
+				"clock": clock.key,
+				"label": clock.label,
+				"due": naive(reading.due),
+				"state": reading.state.value,
+				"percent": reading.percent,
+				"paused": reading.paused,
+				"stopped_at": naive(clock.stopped_at),
+			}
+		)
+	return panel
