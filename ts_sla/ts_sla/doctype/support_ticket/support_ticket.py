@@ -55,18 +55,29 @@ class SupportTicket(Document):
 			self.protect_server_fields()
 		self.validate_satisfaction()
 		self.recompute()
+		self.stamp_collaborations()
 
 	def on_update(self):
 		if self.flags.sla_change_note:
 			self.add_comment("Info", self.flags.pop("sla_change_note"))
 		if self.status in ("Closed", "Cancelled") and self.has_value_changed("status"):
-			from frappe.desk.form.assign_to import close_all_assignments
-
-			close_all_assignments(self.doctype, self.name, ignore_permissions=True)
+			self.close_todos()
 
 	def onload(self):
 		self.set_onload("allowed_actions", permissions.allowed_actions(self))
 		self.set_onload("clocks", sla.clock_panel(self) if not self.is_new() else [])
+
+	def close_todos(self):
+		"""Close the open assignments. (Frappe's close_all_assignments would also blank ``assigned_to``,
+		which the ticket keeps as the record of who worked it.)"""
+		for name in frappe.get_all(
+			"ToDo",
+			filters={"reference_type": self.doctype, "reference_name": self.name, "status": "Open"},
+			pluck="name",
+		):
+			todo = frappe.get_doc("ToDo", name)
+			todo.status = "Closed"
+			todo.save(ignore_permissions=True)
 
 	# -- validation helpers ---------------------------------------------------------------------------
 
@@ -144,6 +155,19 @@ class SupportTicket(Document):
 			frappe.throw(
 				_("A {0} ticket cannot be edited").format(_(self.status)), title=_("Ticket is final")
 			)
+
+	def stamp_collaborations(self):
+		"""A new cross-team request is due the policy's collaboration hours after it is made."""
+		hours = frappe.get_cached_value("SLA Policy", self.sla_policy, "collaboration_hours") or 24
+		for row in self.get("collaborations") or []:
+			if row.support_team == self.lead_team:
+				frappe.throw(
+					_("Row {0}: the lead team cannot ask itself").format(row.idx), title=_("Invalid request")
+				)
+			if not row.requested_at:
+				row.requested_at = now_datetime().replace(microsecond=0)
+			if not row.due_at:
+				row.due_at = get_datetime(row.requested_at) + dt.timedelta(hours=hours)
 
 	def validate_satisfaction(self):
 		score = self.customer_satisfaction

@@ -1,0 +1,204 @@
+"""The source document's tickets TS001-TS003, through the REST API only, against a real web server.
+
+The server is a separate process with its own database connection, so this test commits its fixtures and
+deletes what it created afterwards instead of relying on rollback.
+"""
+
+import frappe
+
+from ts_sla.tests.server import LiveServer
+from ts_sla.tests.utils import PASSWORD, TSSLATestCase, make_team
+
+AGENT, ENGINEER, SUPERVISOR = "agent@ts-sla.test", "engineer@ts-sla.test", "supervisor@ts-sla.test"
+REPORTER = "reporter@ts-sla.test"
+TEAMS = ("System Operations Team", "Application Development Team", "HR Team")
+
+# (source row, ticket fields, expected dues, work: (progress, extension reason or None), outcome)
+SOURCE_TICKETS = [
+	(
+		"TS001",
+		{
+			"subject": "ERP cannot submit expense claims",
+			"priority": "P1",
+			"received_at": "2023-10-25 09:15:00",
+			"technical_domain": "System Operations",
+		},
+		{"response_due": "2023-10-25 13:15:00", "resolution_due": "2023-10-25 17:15:00"},
+		"System Operations Team",
+		None,
+		("System cache cleared", "System cache cleared successfully", 5),
+	),
+	(
+		"TS002",
+		{
+			"subject": "Payment API returns timeout errors",
+			"priority": "P0",
+			"received_at": "2023-10-25 14:20:00",
+			"technical_domain": "Application Development",
+		},
+		{
+			"response_due": "2023-10-25 14:35:00",
+			"resolution_due": "2023-10-25 16:20:00",
+			"resolution_limit": "2023-10-25 18:20:00",
+		},
+		"Application Development Team",
+		"Temporary high database concurrency",
+		("Interface parameters optimised", "Interface parameters optimised", 4),
+	),
+	(
+		"TS003",
+		{
+			"subject": "New employee cannot activate mailbox",
+			"priority": "P2",
+			"received_at": "2023-10-25 16:45:00",
+			"technical_domain": "System Operations",
+		},
+		{"response_due": "2023-10-26 00:45:00", "resolution_due": "2023-10-26 16:45:00"},
+		"System Operations Team",
+		"Needs cross-department coordination with HR",
+		("Account permissions granted", "Account permissions granted", 5),
+	),
+]
+
+
+class TestRESTLifecycle(TSSLATestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		make_team("System Operations Team")
+		make_team("Application Development Team", domains=("Application Development",))
+		make_team("HR Team", members={"engineer2@ts-sla.test": "L2"}, domains=())
+		frappe.db.commit()
+		cls.server = LiveServer().start()
+
+	@classmethod
+	def tearDownClass(cls):
+		cls.server.stop()
+		for name in frappe.get_all(
+			"Support Ticket", {"subject": ("in", [t[1]["subject"] for t in SOURCE_TICKETS])}, pluck="name"
+		):
+			frappe.delete_doc("Support Ticket", name, force=True, ignore_permissions=True)
+		for team in TEAMS:
+			frappe.delete_doc("Support Team", team, force=True, ignore_permissions=True)
+		frappe.db.commit()
+		super().tearDownClass()
+
+	def call(self, http, method, **data):
+		response = http.post(
+			f"{self.server.url}/api/method/ts_sla.api.ticket.{method}", json=data, timeout=60
+		)
+		self.assertEqual(response.status_code, 200, f"{method}: {response.text[:500]}")
+		return response.json()["message"]
+
+	def test_source_tickets_through_rest(self):
+		agent = self.server.session(AGENT, PASSWORD)
+		engineer = self.server.session(ENGINEER, PASSWORD)
+		supervisor = self.server.session(SUPERVISOR, PASSWORD)
+		reporter = self.server.session(REPORTER, PASSWORD)
+		guest = self.server.session()
+		for source, fields, expected_dues, team, delay, (progress, result, score) in SOURCE_TICKETS:
+			with self.subTest(source=source):
+				payload = {
+					**fields,
+					"description": fields["subject"],
+					"reporter_name": "Reporter of " + source,
+					"reporter_user": REPORTER,
+					"contact_method": "Phone",
+					"contact_detail": "+86 10 0000 0000",
+					"channel": "Phone",
+					"problem_type": "Software",
+				}
+				response = agent.post(
+					f"{self.server.url}/api/resource/Support Ticket", json=payload, timeout=60
+				)
+				self.assertEqual(response.status_code, 200, response.text[:500])
+				ticket = response.json()["data"]
+				name = ticket["name"]
+				self.assertRegex(name, r"^TS-20231025-\d{3}$")
+				for field, value in expected_dues.items():
+					self.assertEqual(ticket[field], value, field)
+				self.assertEqual(
+					guest.get(f"{self.server.url}/api/resource/Support Ticket/{name}").status_code, 403
+				)
+
+				self.call(agent, "assign", ticket=name, user=ENGINEER, tier="L2", team=team)
+				self.call(engineer, "respond", ticket=name, note="Called the reporter")
+				self.call(engineer, "add_progress", ticket=name, progress_status="Root cause located")
+				if delay:
+					self.call(
+						engineer,
+						"request_extension",
+						ticket=name,
+						clock="Resolution",
+						reason=delay,
+						extra_minutes=60,
+					)
+					self.call(supervisor, "decide_extension", ticket=name, approve=1, note="Approved")
+				if source == "TS003":
+					response = supervisor.put(
+						f"{self.server.url}/api/resource/Support Ticket/{name}",
+						json={
+							"lead_team": team,
+							"collaborations": [
+								{"support_team": "HR Team", "request": "Activate the account"}
+							],
+						},
+						timeout=60,
+					)
+					self.assertEqual(response.status_code, 200, response.text[:500])
+					self.assertTrue(response.json()["data"]["collaborations"][0]["due_at"])
+				self.call(
+					engineer, "resolve", ticket=name, resolution_summary=progress, resolution_result=result
+				)
+				self.call(reporter, "confirm", ticket=name, note="Works for me")
+				self.call(reporter, "rate", ticket=name, satisfaction=score, comment="Thanks")
+				closed = self.call(
+					supervisor, "close", ticket=name, review_note="Solution and duration reviewed"
+				)
+				self.assertEqual((closed["status"], closed["customer_satisfaction"]), ("Closed", score))
+
+				data = reporter.get(
+					f"{self.server.url}/api/resource/Support Ticket/{name}", timeout=60
+				).json()["data"]
+				self.assertEqual(
+					(
+						data["status"],
+						data["customer_satisfaction"],
+						data["resolution_result"],
+						data["assigned_to"],
+					),
+					("Closed", score, result, ENGINEER),
+				)
+				self.assertTrue(
+					data["first_responded_at"]
+					and data["resolved_at"]
+					and data["confirmed_at"]
+					and data["closed_at"]
+				)
+				if delay:
+					self.assertEqual(data["delay_reason"], delay)
+
+	def test_rest_errors_are_clear_and_change_nothing(self):
+		agent = self.server.session(AGENT, PASSWORD)
+		before = frappe.db.count("Support Ticket")
+		bad = {
+			"subject": "x",
+			"priority": "P7",
+			"reporter_name": "A",
+			"contact_method": "Phone",
+			"contact_detail": "1",
+			"channel": "Phone",
+			"problem_type": "Software",
+			"description": "x",
+			"reporter_type": "Internal Employee",
+		}
+		response = agent.post(f"{self.server.url}/api/resource/Support Ticket", json=bad, timeout=60)
+		self.assertGreaterEqual(response.status_code, 400)
+		self.assertIn("P7", response.text)
+		response = agent.post(
+			f"{self.server.url}/api/method/ts_sla.api.ticket.resolve",
+			json={"ticket": "TS-19990101-001", "resolution_summary": "a", "resolution_result": "b"},
+			timeout=60,
+		)
+		self.assertEqual(response.status_code, 404)
+		self.assertEqual(frappe.db.count("Support Ticket"), before)
