@@ -223,6 +223,12 @@ class SupportCalendar:
 			raise InvalidCalendar("Calendar '{name}' has no working time at all", name=name)
 		self._days: dict[int, tuple[tuple[Interval, ...], int]] = {}
 		self._offsets: dict[int, int | None] = {}
+		self._midnights: dict[int, dt.timedelta] = {}
+		# Per weekday: the ranges as (start, end) seconds after the date's midnight, sorted and merged,
+		# for the fast path of a day with no holiday and no offset change.
+		self._weekly_spans = tuple(_merge_spans(ranges) for ranges in self.weekly)
+		self._weekly_totals = tuple(sum(e - s for s, e in spans) * US for spans in self._weekly_spans)
+		self._whole_holidays = {o for o, items in self.holidays.items() if any(h.whole_day for h in items)}
 
 	@classmethod
 	def twenty_four_seven(cls, timezone: str = "UTC", name: str = "24x7") -> SupportCalendar:
@@ -256,17 +262,23 @@ class SupportCalendar:
 	def ordinal(self, instant: int) -> int:
 		return self.from_us(instant).toordinal()
 
+	def _midnight_offset(self, ordinal: int) -> dt.timedelta:
+		"""The UTC offset at local midnight starting a date (memoised: one zone lookup per date)."""
+		offset = self._midnights.get(ordinal)
+		if offset is None:
+			date = dt.date.fromordinal(ordinal)
+			offset = dt.datetime(date.year, date.month, date.day, tzinfo=self.tz).utcoffset()
+			self._midnights[ordinal] = offset
+		return offset
+
 	def _uniform_offset(self, ordinal: int) -> int | None:
 		"""The day's UTC offset in microseconds, or None when the offset changes during the day."""
 		try:
 			return self._offsets[ordinal]
 		except KeyError:
 			pass
-		date = dt.date.fromordinal(ordinal)
-		start = dt.datetime(date.year, date.month, date.day, tzinfo=self.tz).utcoffset()
-		nxt = dt.date.fromordinal(ordinal + 1)
-		end = dt.datetime(nxt.year, nxt.month, nxt.day, tzinfo=self.tz).utcoffset()
-		offset = start // ONE_US if start == end else None
+		start = self._midnight_offset(ordinal)
+		offset = start // ONE_US if start == self._midnight_offset(ordinal + 1) else None
 		self._offsets[ordinal] = offset
 		return offset
 
@@ -297,9 +309,9 @@ class SupportCalendar:
 		extra = self.extra.get(ordinal)
 		if extra is not None:
 			return extra
-		if any(h.whole_day for h in self.holidays.get(ordinal, ())):
+		if ordinal in self._whole_holidays:
 			return ()
-		return self.weekly[dt.date.fromordinal(ordinal).weekday()]
+		return self.weekly[(ordinal - 1) % 7]  # ordinal 1 (0001-01-01) is a Monday
 
 	def is_working_day(self, ordinal: int) -> bool:
 		"""True for an extra working day, or a weekday with ranges that is not a whole-day holiday."""
@@ -324,6 +336,20 @@ class SupportCalendar:
 			return cached
 		intervals: list[Interval] = []
 		ranges = self.ranges_of(ordinal)
+		if ranges and ordinal not in self.extra:
+			weekday = (ordinal - 1) % 7
+			spans = self._weekly_spans[weekday]
+			offset = self._uniform_offset(ordinal)
+			crosses = spans[-1][1] > DAY_SECONDS
+			if (
+				offset is not None
+				and ordinal not in self.holidays
+				and not (crosses and (ordinal + 1 in self.holidays or self._uniform_offset(ordinal + 1) != offset))
+			):
+				base = (ordinal - EPOCH_ORDINAL) * DAY_US - offset
+				result = (tuple([(base + s * US, base + e * US) for s, e in spans]), self._weekly_totals[weekday])
+				self._days[ordinal] = result
+				return result
 		if ranges:
 			holes = self._holiday_spans(ordinal)
 			if any(e <= s for s, e in ranges):
@@ -413,6 +439,16 @@ class SupportCalendar:
 
 	def __repr__(self) -> str:
 		return f"SupportCalendar({self.name!r}, {self.timezone!r})"
+
+
+def _merge_spans(ranges: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+	merged: list[tuple[int, int]] = []
+	for start, end in sorted(_span(*r) for r in ranges):
+		if merged and start <= merged[-1][1]:
+			merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+		else:
+			merged.append((start, end))
+	return tuple(merged)
 
 
 def check_horizon(start: int, instant: int) -> int:
