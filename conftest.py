@@ -35,6 +35,7 @@ def frappe_site(request):
 	frappe.init(site=site, sites_path=str(Path(bench) / "sites"))
 	frappe.connect()
 	frappe.flags.in_test = True
+	frappe.flags.mute_emails = True  # queued mail stays in the test's transaction
 	frappe.set_user("Administrator")
 	yield frappe
 	frappe.db.rollback()

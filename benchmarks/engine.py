@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ts_sla.sla import Basis, SupportCalendar, Target  # noqa: E402
-from ts_sla.sla.clock import due_us  # noqa: E402
+from ts_sla.sla import Basis, SupportCalendar, Target
+from ts_sla.sla.clock import due_us
 
 
 def office() -> SupportCalendar:
@@ -39,13 +39,19 @@ def p50(fn, runs: int = 20000) -> float:
 
 
 def main() -> None:
-	print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}")
+	print(
+		f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}"
+	)
 	cal = office()
 	start = cal.to_us(dt.datetime(2024, 3, 14, 16, 30))
 	three_days, eight_hours = Target(3, Basis.WORKING_DAYS), Target(480, Basis.BUSINESS)
 	print(f"p50 3-working-day deadline:   {p50(lambda: due_us(cal, start, three_days)):7.2f} us (goal <= 20)")
-	print(f"p50 8-business-hour deadline: {p50(lambda: due_us(cal, start, eight_hours)):7.2f} us (goal <= 20)")
-	print("due-time cost by span (business hours on a lunch-break calendar; cold = new calendar, warm = cached days):")
+	print(
+		f"p50 8-business-hour deadline: {p50(lambda: due_us(cal, start, eight_hours)):7.2f} us (goal <= 20)"
+	)
+	print(
+		"due-time cost by span (business hours on a lunch-break calendar; cold = new calendar, warm = cached days):"
+	)
 	per_day = 7.5 * 60  # business minutes per working day
 	for days in (1, 10, 100, 1000):
 		amount = Target(days * per_day * 5 / 7, Basis.BUSINESS)
@@ -67,7 +73,9 @@ def main() -> None:
 		t0 = time.perf_counter_ns()
 		due_us(fresh, start, year)
 		cold.append(time.perf_counter_ns() - t0)
-	print(f"1-year span: cold {statistics.median(cold) / 1000:.1f} us, warm {p50(lambda: due_us(cal, start, year), 200):.1f} us (goal <= 1000)")
+	print(
+		f"1-year span: cold {statistics.median(cold) / 1000:.1f} us, warm {p50(lambda: due_us(cal, start, year), 200):.1f} us (goal <= 1000)"
+	)
 
 
 if __name__ == "__main__":

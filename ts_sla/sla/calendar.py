@@ -344,10 +344,15 @@ class SupportCalendar:
 			if (
 				offset is not None
 				and ordinal not in self.holidays
-				and not (crosses and (ordinal + 1 in self.holidays or self._uniform_offset(ordinal + 1) != offset))
+				and not (
+					crosses and (ordinal + 1 in self.holidays or self._uniform_offset(ordinal + 1) != offset)
+				)
 			):
 				base = (ordinal - EPOCH_ORDINAL) * DAY_US - offset
-				result = (tuple([(base + s * US, base + e * US) for s, e in spans]), self._weekly_totals[weekday])
+				result = (
+					tuple([(base + s * US, base + e * US) for s, e in spans]),
+					self._weekly_totals[weekday],
+				)
 				self._days[ordinal] = result
 				return result
 		if ranges:

@@ -181,6 +181,9 @@ class TSSLATestCase(FrappeTestCase):
 
 	def setUp(self):
 		super().setUp()
+		# Frappe sends a notification's email at once under tests, and that commits; muted, mail stays
+		# queued in the transaction (and can be asserted), and the rollback keeps tests isolated.
+		frappe.flags.mute_emails = True
 		set_system_time_zone(self.TIME_ZONE)
 
 	def tearDown(self):

@@ -43,7 +43,8 @@ class SupportTicket(Document):
 		self.validate_times()
 		self.validate_satisfaction()
 		self.reset_server_fields()
-		self.registered_at = now_datetime().replace(microsecond=0)
+		if not (frappe.flags.in_import and self.registered_at):
+			self.registered_at = now_datetime().replace(microsecond=0)
 
 	def autoname(self):
 		self.name = naming.next_ticket_id(self.received_at)

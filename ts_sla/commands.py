@@ -1,0 +1,27 @@
+"""bench commands of ts_sla: ``bench --site <site> ts-sla-demo``."""
+
+import click
+from frappe.commands import get_site, pass_context
+
+
+@click.command("ts-sla-demo")
+@pass_context
+def ts_sla_demo(context):
+	"""Load the ts_sla demo data (calendar, domains, teams, today's duty roster, TS001-TS003)."""
+	import frappe
+
+	from ts_sla.setup.demo import make_demo
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		made = make_demo()
+		frappe.db.commit()
+	finally:
+		frappe.destroy()
+	click.echo(f"Demo data loaded on {site}: tickets {', '.join(made['tickets'])}")
+	click.echo(f"Log in as any of {', '.join(made['users'])} with the password {made['password']}")
+
+
+commands = [ts_sla_demo]
