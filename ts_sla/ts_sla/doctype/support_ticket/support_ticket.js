@@ -1,0 +1,198 @@
+// Support Ticket form: the clocks panel (refreshed from the server every 30 s, no reload needed) and
+// one button per action the current user may take now, each asking for what it needs in a dialog.
+
+const STATE_COLOURS = {
+	"On Track": "green",
+	"At Risk": "orange",
+	Breached: "red",
+	Paused: "blue",
+	Met: "green",
+};
+
+const ACTIONS = {
+	assign: {
+		label: __("Assign"),
+		fields: [
+			{ fieldname: "user", fieldtype: "Link", options: "User", label: __("Engineer"), reqd: 1 },
+			{ fieldname: "tier", fieldtype: "Select", options: "\nL1\nL2\nL3", label: __("Tier") },
+			{ fieldname: "team", fieldtype: "Link", options: "Support Team", label: __("Support Team") },
+			{ fieldname: "note", fieldtype: "Small Text", label: __("Note") },
+		],
+	},
+	respond: {
+		label: __("Respond"),
+		primary: true,
+		fields: [{ fieldname: "note", fieldtype: "Small Text", label: __("What was said to the reporter") }],
+	},
+	add_progress: {
+		label: __("Add Progress"),
+		fields: [
+			{
+				fieldname: "progress_status",
+				fieldtype: "Autocomplete",
+				label: __("Progress Status"),
+				options: [__("Investigating"), __("Root cause located"), __("Testing the solution"), __("Waiting for third party")],
+				reqd: 1,
+			},
+			{ fieldname: "note", fieldtype: "Small Text", label: __("Note") },
+		],
+	},
+	wait_for_customer: {
+		label: __("Wait for Customer"),
+		fields: [{ fieldname: "reason", fieldtype: "Small Text", label: __("What is needed from the customer") }],
+	},
+	resume: { label: __("Resume"), fields: [{ fieldname: "note", fieldtype: "Small Text", label: __("Note") }] },
+	request_extension: {
+		label: __("Request Extension"),
+		fields: [
+			{ fieldname: "clock", fieldtype: "Select", options: "Resolution\nResponse", label: __("Clock"), reqd: 1 },
+			{ fieldname: "reason", fieldtype: "Small Text", label: __("Reason"), reqd: 1 },
+			{ fieldname: "extra_minutes", fieldtype: "Float", label: __("Extra Time (minutes)") },
+			{ fieldname: "new_due", fieldtype: "Datetime", label: __("Or a New Due Time") },
+		],
+	},
+	decide_extension: {
+		label: __("Decide Extension"),
+		fields: [
+			{ fieldname: "approve", fieldtype: "Select", options: [{ label: __("Approve"), value: "1" }, { label: __("Reject"), value: "0" }], label: __("Decision"), reqd: 1, default: "1" },
+			{ fieldname: "note", fieldtype: "Small Text", label: __("Note") },
+		],
+	},
+	resolve: {
+		label: __("Resolve"),
+		primary: true,
+		fields: [
+			{ fieldname: "resolution_summary", fieldtype: "Small Text", label: __("Solution Summary"), reqd: 1 },
+			{ fieldname: "resolution_result", fieldtype: "Data", label: __("Result"), reqd: 1 },
+			{ fieldname: "root_cause", fieldtype: "Small Text", label: __("Root Cause") },
+		],
+	},
+	confirm: {
+		label: __("Confirm Resolved"),
+		primary: true,
+		fields: [{ fieldname: "note", fieldtype: "Small Text", label: __("Note (required when confirming for the reporter)") }],
+	},
+	reject_resolution: {
+		label: __("Reject Fix"),
+		fields: [{ fieldname: "reason", fieldtype: "Small Text", label: __("What still does not work"), reqd: 1 }],
+	},
+	rate: {
+		label: __("Rate"),
+		fields: [
+			{ fieldname: "satisfaction", fieldtype: "Select", options: "5\n4\n3\n2\n1", label: __("Satisfaction (1-5)"), reqd: 1 },
+			{ fieldname: "comment", fieldtype: "Small Text", label: __("Comment") },
+		],
+	},
+	close: {
+		label: __("Close"),
+		primary: true,
+		fields: [
+			{ fieldname: "review_note", fieldtype: "Small Text", label: __("Review Note") },
+			{
+				fieldname: "override_reason",
+				fieldtype: "Small Text",
+				label: __("Reason for Closing without Confirmation"),
+				depends_on: "eval:cur_frm && cur_frm.doc.status == 'Resolved'",
+			},
+		],
+	},
+	cancel: {
+		label: __("Cancel Ticket"),
+		danger: true,
+		fields: [{ fieldname: "reason", fieldtype: "Small Text", label: __("Reason"), reqd: 1 }],
+	},
+};
+
+function describe_time_left(due) {
+	const minutes = Math.round(moment(due).diff(moment(frappe.datetime.now_datetime()), "minutes"));
+	const abs = Math.abs(minutes);
+	const text = abs >= 1440 ? `${Math.floor(abs / 1440)} d ${Math.floor((abs % 1440) / 60)} h` : abs >= 60 ? `${Math.floor(abs / 60)} h ${abs % 60} min` : `${abs} min`;
+	return minutes >= 0 ? __("{0} left", [text]) : __("{0} overdue", [text]);
+}
+
+function render_clocks(frm, clocks) {
+	const field = frm.get_field("clocks_html");
+	if (!field) return;
+	if (!clocks || !clocks.length) {
+		field.$wrapper.html("");
+		return;
+	}
+	const rows = clocks
+		.map((c) => {
+			const colour = STATE_COLOURS[c.state] || "gray";
+			const when = c.stopped_at
+				? __("stopped {0}", [frappe.datetime.str_to_user(c.stopped_at)])
+				: c.paused
+				? __("paused")
+				: describe_time_left(c.due);
+			return `<tr data-clock="${c.clock}">
+				<td>${frappe.utils.escape_html(c.label)}</td>
+				<td>${frappe.datetime.str_to_user(c.due)}</td>
+				<td>${when}</td>
+				<td><span class="indicator-pill ${colour}">${__(c.state)}</span></td>
+				<td class="text-muted">${c.percent}%</td>
+			</tr>`;
+		})
+		.join("");
+	field.$wrapper.html(`<table class="table table-sm ts-sla-clocks">
+		<thead><tr><th>${__("Clock")}</th><th>${__("Due")}</th><th>${__("Time")}</th><th>${__("State")}</th><th>${__("Used")}</th></tr></thead>
+		<tbody>${rows}</tbody></table>`);
+}
+
+function refresh_clocks(frm) {
+	if (frm.is_new()) return;
+	frappe
+		.xcall("ts_sla.api.ticket.get_clocks", { ticket: frm.doc.name })
+		.then((r) => render_clocks(frm, r.clocks));
+}
+
+function run_action(frm, action) {
+	const spec = ACTIONS[action];
+	const go = (values) =>
+		frappe
+			.xcall(`ts_sla.api.ticket.${action}`, Object.assign({ ticket: frm.doc.name }, values || {}))
+			.then(() => frm.reload_doc());
+	if (!spec.fields.length) return go();
+	const dialog = new frappe.ui.Dialog({
+		title: spec.label,
+		fields: spec.fields,
+		primary_action_label: spec.label,
+		primary_action(values) {
+			dialog.hide();
+			go(values);
+		},
+	});
+	dialog.show();
+}
+
+frappe.ui.form.on("Support Ticket", {
+	refresh(frm) {
+		const onload = frm.doc.__onload || {};
+		render_clocks(frm, onload.clocks);
+		(onload.allowed_actions || []).forEach((action) => {
+			const spec = ACTIONS[action];
+			if (!spec) return;
+			const button = frm.add_custom_button(spec.label, () => run_action(frm, action), spec.primary ? null : __("Actions"));
+			if (spec.primary) button.addClass("btn-primary");
+			if (spec.danger) button.addClass("btn-danger");
+		});
+		if (frm.doc.sla_explanation) {
+			frm.set_df_property("sla_explanation", "description", "");
+		}
+		clearInterval(frm.ts_sla_timer);
+		if (!frm.is_new() && !["Closed", "Cancelled"].includes(frm.doc.status)) {
+			// no socket needed: the panel asks the server every 30 s
+			frm.ts_sla_timer = setInterval(() => {
+				if (cur_frm === frm && !frm.is_dirty()) refresh_clocks(frm);
+			}, 30000);
+		}
+	},
+	onload(frm) {
+		if (frm.is_new() && !frm.doc.received_at) {
+			frm.set_value("received_at", frappe.datetime.now_datetime());
+		}
+		frappe.realtime.on("ts_sla_ticket_update", (data) => {
+			if (data && data.name === frm.doc.name && !frm.is_dirty()) frm.reload_doc();
+		});
+	},
+});
