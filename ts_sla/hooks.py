@@ -37,3 +37,16 @@ doc_events = {
 	"Comment": {"after_insert": "ts_sla.services.responses.on_comment"},
 	"Communication": {"after_insert": "ts_sla.services.responses.on_communication"},
 }
+
+# Desk assets: realtime SLA alerts
+# --------------------------------
+app_include_js = "/assets/ts_sla/js/ts_sla.js"
+
+# Scheduler: one minute tick (indexed, set-based); the daily progress cut-off check
+# ----------------------------------------------------------------------------------
+scheduler_events = {
+	"cron": {
+		"* * * * *": ["ts_sla.services.monitor.tick"],
+		"*/10 * * * *": ["ts_sla.services.monitor.daily_progress_check"],
+	},
+}

@@ -17,6 +17,7 @@ from frappe.utils import get_system_timezone, now_datetime
 from ts_sla.services.clocks import aware, engine_error, get_calendar, make_target, naive
 from ts_sla.services.policy import find_policy, priority_row
 from ts_sla.sla import Basis, ClockState, SLAError, Target, due, elapsed, evaluate, explain
+from ts_sla.sla.clock import pauses_to_us, threshold_us
 
 RESOLVED_STATES = ("Resolved", "Confirmed", "Closed")
 FINAL_STATES = ("Closed", "Cancelled")
@@ -220,8 +221,88 @@ def update_states(ticket, now=None, clocks=None, calendar=None) -> None:
 			else "Pending",
 		)
 	ticket.sla_state = _overall(ticket, readings)
-	upcoming = [r.next_change for r in readings.values() if r.next_change]
+	upcoming = [o.at for o in occurrences(ticket, now, clocks, calendar) if o.at > now]
 	ticket.next_check_at = naive(min(upcoming)) if upcoming and ticket.status not in FINAL_STATES else None
+
+
+CLOCK_NAMES = {
+	"registration": "Registration",
+	"triage": "Triage",
+	"response": "Response",
+	"resolution": "Resolution",
+	"limit": "Hard Limit",
+}
+WORKING_STATES = ("Assigned", "In Progress", "Waiting for Customer")
+
+
+@dataclass(frozen=True)
+class Occurrence:
+	"""A moment a clock crosses a threshold (or a reminder falls due): what the monitor turns into events."""
+
+	clock: str
+	kind: str
+	threshold: float
+	due: dt.datetime
+	at: dt.datetime
+	occurrence: str = ""
+
+
+def rule_thresholds(policy, clock: str, priority: str) -> list[float]:
+	return [
+		float(r.threshold_percent)
+		for r in policy.get("escalation_rules") or []
+		if r.clock == clock and (not r.priority or r.priority == priority)
+	]
+
+
+def occurrences(ticket, now: dt.datetime | None = None, clocks=None, calendar=None) -> list[Occurrence]:
+	"""Every threshold crossing and reminder of the ticket, past and future, from its own data."""
+	now = aware(now or now_datetime())
+	if ticket.status == "Cancelled":
+		return []
+	if clocks is None:
+		clocks, calendar = clocks_of(ticket)
+	policy = frappe.get_cached_doc("SLA Policy", ticket.sla_policy)
+	row = priority_row(policy, ticket.priority)
+	warning = float(row.warning_percent or 75)
+	out: list[Occurrence] = []
+	for clock in clocks:
+		name = CLOCK_NAMES[clock.key]
+		if any(end is None for _start, end in _pauses(ticket, name, open_ones=True)) and not clock.stopped_at:
+			continue  # paused: nothing changes until it resumes
+		start_us = calendar.to_us(clock.start)
+		pauses = pauses_to_us(calendar, clock.pauses)
+		due_at = calendar.to_us(clock.due)
+		for level in sorted({warning, 100.0, *rule_thresholds(policy, name, ticket.priority)}):
+			at = calendar.from_us(threshold_us(calendar, start_us, clock.target, level, pauses, due_at))
+			if clock.stopped_at and clock.stopped_at <= at:
+				continue
+			kind = "Warning" if level < 100 else "Breach" if level == 100 else "Escalation"
+			out.append(Occurrence(name, kind, level, clock.due, at))
+	interval = row.progress_interval or 0
+	if interval and ticket.status in WORKING_STATES and not ticket.resolved_at:
+		anchor = max(
+			t
+			for t in (
+				aware(ticket.last_progress_at),
+				aware(ticket.first_responded_at),
+				aware(ticket.registered_at),
+			)
+			if t
+		)
+		at = anchor + dt.timedelta(minutes=interval)
+		out.append(Occurrence("P0 Progress", "Reminder", 100.0, at, at, naive(at).isoformat()))
+	if ticket.status == "Resolved" and ticket.resolved_at:
+		at = aware(ticket.resolved_at) + dt.timedelta(minutes=policy.verification_followup_minutes or 0)
+		out.append(Occurrence("Verification", "Reminder", 100.0, at, at, naive(at).isoformat()))
+	if ticket.status == "Confirmed" and ticket.confirmed_at:
+		at = aware(ticket.confirmed_at) + dt.timedelta(minutes=policy.closure_minutes or 0)
+		out.append(Occurrence("Closure", "Breach", 100.0, at, at))
+	for request in ticket.get("collaborations") or []:
+		if request.due_at and not request.fulfilled_at:
+			at = aware(request.due_at)
+			out.append(Occurrence("Collaboration", "Breach", 100.0, at, at, request.support_team))
+	return out
 
 
 def _overall(ticket, readings) -> str:

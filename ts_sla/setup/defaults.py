@@ -87,6 +87,9 @@ def create_defaults() -> None:
 			}
 		).insert(ignore_permissions=True)
 	settings = frappe.get_single("TS SLA Settings")
-	if not settings.default_policy:
-		settings.default_policy = DEFAULT_POLICY
+	stored = set(frappe.db.sql_list("SELECT `field` FROM `tabSingles` WHERE `doctype` = 'TS SLA Settings'"))
+	if not settings.default_policy or "auto_assign" not in stored:
+		settings.default_policy = settings.default_policy or DEFAULT_POLICY
+		if "auto_assign" not in stored:
+			settings.auto_assign = 1
 		settings.save(ignore_permissions=True)

@@ -58,6 +58,14 @@ class SupportTicket(Document):
 		self.recompute()
 		self.stamp_collaborations()
 
+	def after_insert(self):
+		from ts_sla.services import monitor, routing
+
+		if frappe.flags.in_import and self.status in ("Closed", "Cancelled"):
+			monitor.record_imported(self)
+		elif not frappe.flags.in_import:
+			routing.on_registered(self)
+
 	def on_update(self):
 		if self.flags.sla_change_note:
 			self.add_comment("Info", self.flags.pop("sla_change_note"))

@@ -1,0 +1,271 @@
+"""Scheduled SLA monitoring: the minute tick, the daily progress check, SLA Events and escalation.
+
+- The tick selects only tickets whose ``next_check_at`` (indexed) has passed: its cost follows the tickets
+  whose state changes, not all open tickets.
+- Every warning, breach, reminder and escalation is one SLA Event document, inserted (never raw SQL) so a
+  site's Notifications and Webhooks on SLA Event fire. ``event_key`` is unique in the database, so two ticks
+  at once (two workers) or a tick re-run after a crash cannot duplicate an event or its notifications:
+  the event is inserted first and people are told only when that insert succeeded, in the same transaction.
+- Tickets imported already closed, or received longer ago than the configured horizon, get their events
+  recorded without notifications.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import frappe
+from frappe import _
+from frappe.query_builder import DocType
+from frappe.utils import cint, get_datetime, getdate, now_datetime
+
+from ts_sla.services import notifier, routing, sla
+from ts_sla.services.clocks import aware, get_calendar, naive
+from ts_sla.services.routing import active_members, on_duty
+
+BATCH = 1000
+FINAL = ("Closed", "Cancelled")
+NEXT_TIER = {"L1": "L2", "L2": "L3"}
+RAISE = {"P3": "P2", "P2": "P1", "P1": "P0"}
+DEFAULT_RULE = {
+	"Warning": (1, "Assignee"),
+	"Breach": (2, "Supervisor"),
+	"Escalation": (3, "Manager"),
+	"Reminder": (1, "Assignee"),
+}
+
+
+def tick(now: dt.datetime | None = None) -> dict:
+	"""Scheduler entry (every minute): check every ticket whose next check instant has passed."""
+	now = now or now_datetime()
+	ticket = DocType("Support Ticket")
+	names = (
+		frappe.qb.from_(ticket)
+		.select(ticket.name)
+		.where(ticket.next_check_at <= now)
+		.where(ticket.status.notin(FINAL))
+		.orderby(ticket.next_check_at)
+		.limit(BATCH)
+	).run(pluck=True)
+	fired = 0
+	for name in names:
+		try:
+			fired += check_ticket(name, now)
+			# Each ticket's events, notifications and state commit together, so a later ticket's error
+			# cannot undo them and a crash re-runs only what did not commit.
+			frappe.db.commit()  # nosemgrep
+		except Exception:
+			frappe.db.rollback()
+			frappe.log_error(title=_("SLA check failed for {0}").format(name))
+	return {"checked": len(names), "fired": fired}
+
+
+def is_quiet(ticket, now: dt.datetime) -> bool:
+	"""Imported-closed or older than the horizon: record events, tell nobody."""
+	horizon = cint(frappe.db.get_single_value("TS SLA Settings", "notification_horizon_days")) or 30
+	return ticket.status in FINAL or get_datetime(ticket.received_at) < now - dt.timedelta(days=horizon)
+
+
+def check_ticket(name: str, now: dt.datetime | None = None) -> int:
+	"""Fire the ticket's due occurrences as SLA Events, then store its current states and next check."""
+	now = now or now_datetime()
+	ticket = frappe.get_doc("Support Ticket", name)
+	clocks, calendar = sla.clocks_of(ticket)
+	known = set(frappe.get_all("SLA Event", filters={"ticket": name}, pluck="event_key"))
+	fired = 0
+	for occurrence in sla.occurrences(ticket, now, clocks, calendar):
+		if aware(occurrence.at) <= aware(now):
+			fired += fire(ticket, occurrence, now, known)
+	ticket.reload()
+	sla.update_states(ticket, now)
+	frappe.db.set_value(
+		"Support Ticket",
+		name,
+		{f: ticket.get(f) for f in ("sla_state", "response_status", "resolution_status", "next_check_at")},
+		update_modified=False,
+	)
+	return fired
+
+
+def rules_for(ticket, occurrence) -> list[tuple[int, str, str]]:
+	"""(level, notify, action) of the escalation rows matching the occurrence, or the default for its kind."""
+	policy = frappe.get_cached_doc("SLA Policy", ticket.sla_policy)
+	rules = [
+		(cint(r.level) or 1, r.notify, r.action or "Notify")
+		for r in policy.get("escalation_rules") or []
+		if r.clock == occurrence.clock
+		and float(r.threshold_percent) == float(occurrence.threshold)
+		and (not r.priority or r.priority == ticket.priority)
+	]
+	if rules:
+		return rules
+	level, notify = DEFAULT_RULE[occurrence.kind]
+	return [(level, notify, "Notify")]
+
+
+def event_key(ticket, occurrence, level: int) -> str:
+	when = occurrence.occurrence or naive(occurrence.due).isoformat()
+	return f"{ticket}|{occurrence.clock}|{occurrence.threshold:g}|{level}|{when}"[:140]
+
+
+def fire(ticket, occurrence, now: dt.datetime, known: set | None = None) -> int:
+	"""Insert one SLA Event per matching rule; notify and act only for events this call inserted."""
+	fired = 0
+	quiet = is_quiet(ticket, now)
+	for level, notify_whom, action in rules_for(ticket, occurrence):
+		key = event_key(ticket.name, occurrence, level)
+		if known is not None and key in known:
+			continue
+		recipients = [] if quiet else recipients_for(ticket, notify_whom)
+		message = describe(ticket, occurrence)
+		frappe.db.savepoint("ts_sla_event")
+		try:
+			event = frappe.get_doc(
+				{
+					"doctype": "SLA Event",
+					"ticket": ticket.name,
+					"clock": occurrence.clock,
+					"kind": occurrence.kind,
+					"level": level,
+					"threshold_percent": occurrence.threshold,
+					"due_at": naive(occurrence.due),
+					"fired_at": now,
+					"priority": ticket.priority,
+					"support_team": ticket.support_team,
+					"recipients": ", ".join(recipients),
+					"message": message,
+					"event_key": key,
+					"notified": 0 if quiet else 1,
+				}
+			)
+			event.insert(ignore_permissions=True)
+		except (frappe.DuplicateEntryError, frappe.UniqueValidationError):
+			frappe.db.rollback(save_point="ts_sla_event")  # another worker recorded it: nothing more to do
+			continue
+		if known is not None:
+			known.add(key)
+		fired += 1
+		if not quiet:
+			subject = _("{0} {1}: {2} ({3})").format(
+				_(occurrence.clock), _(occurrence.kind).lower(), ticket.subject, ticket.name
+			)
+			notifier.notify(recipients, subject, message, ticket)
+		if action != "Notify" and not quiet:
+			event.db_set("action_taken", act(ticket, action, occurrence), update_modified=False)
+		ticket.add_comment("Info", _("SLA event: {0}").format(message))
+	return fired
+
+
+def describe(ticket, occurrence) -> str:
+	if occurrence.kind == "Reminder":
+		return _("{0} reminder for {1}: due {2}").format(
+			_(occurrence.clock), ticket.name, naive(occurrence.due)
+		)
+	return _("{0} clock of {1} reached {2}% (due {3})").format(
+		_(occurrence.clock), ticket.name, f"{occurrence.threshold:g}", naive(occurrence.due)
+	)
+
+
+def recipients_for(ticket, whom: str, team: str | None = None) -> list[str]:
+	team = team or ticket.support_team
+	supervisors = frappe.get_all(
+		"Has Role", filters={"role": "Support Supervisor", "parenttype": "User"}, pluck="parent"
+	)
+	team_supervisor = frappe.db.get_value("Support Team", team, "supervisor") if team else None
+	if whom == "Assignee":
+		users = (
+			[ticket.assigned_to]
+			if ticket.assigned_to
+			else [team_supervisor]
+			if team_supervisor
+			else supervisors
+		)
+	elif whom == "Supervisor":
+		users = [team_supervisor] if team_supervisor else supervisors
+	elif whom == "On-Duty Lead":
+		users = on_duty(duty_role="On-Duty Lead") or ([team_supervisor] if team_supervisor else supervisors)
+	elif whom == "Manager":
+		users = frappe.get_all(
+			"Has Role", filters={"role": "Support Manager", "parenttype": "User"}, pluck="parent"
+		)
+	else:  # Team
+		users = active_members(team) if team else []
+	return sorted({u for u in users if u and u != "Administrator"})
+
+
+def act(ticket, action: str, occurrence) -> str:
+	"""An escalation row's action, recorded on the timeline by the lifecycle and returned for the event."""
+	ticket = frappe.get_doc("Support Ticket", ticket.name)
+	if action == "Reassign to Next Tier":
+		tier = NEXT_TIER.get(ticket.support_tier or "L2")
+		if not tier or ticket.status in FINAL or ticket.status == "Resolved":
+			return _("no higher tier to reassign to")
+		engineer = routing.route(
+			ticket, tier=tier, note=_("escalated: {0}").format(describe(ticket, occurrence))
+		)
+		return (
+			_("reassigned to {0} ({1})").format(engineer, tier)
+			if engineer
+			else _("no active {0} engineer").format(tier)
+		)
+	if action == "Raise Priority":
+		higher = RAISE.get(ticket.priority)
+		if not higher or ticket.status in FINAL:
+			return _("priority already at the top")
+		ticket.priority = higher
+		ticket.flags.ts_system = True
+		ticket.save(ignore_permissions=True)
+		return _("priority raised to {0}").format(higher)
+	return ""
+
+
+# -- daily progress cut-off ---------------------------------------------------------------------------------
+
+
+def daily_progress_check(now: dt.datetime | None = None) -> int:
+	"""Scheduler entry (every 10 minutes): past a policy's cut-off on a working day, flag once each open
+	ticket of that policy with no progress update today."""
+	now = now or now_datetime()
+	today = getdate(now)
+	fired = 0
+	for policy in frappe.get_all(
+		"SLA Policy", filters={"enabled": 1}, fields=["name", "daily_progress_cutoff", "support_calendar"]
+	):
+		cutoff = get_datetime(f"{today} {policy.daily_progress_cutoff or '17:00:00'}")
+		marker = f"ts_sla:daily_progress:{policy.name}:{today}"
+		if now < cutoff or frappe.cache.get_value(marker):
+			continue
+		if not get_calendar(policy.support_calendar).is_working_day(today.toordinal()):
+			frappe.cache.set_value(marker, 1, expires_in_sec=2 * 86400)
+			continue
+		ticket = DocType("Support Ticket")
+		stale = (
+			frappe.qb.from_(ticket)
+			.select(ticket.name)
+			.where(ticket.sla_policy == policy.name)
+			.where(ticket.status.isin(sla.WORKING_STATES))
+			.where(ticket.registered_at < cutoff)
+			.where(ticket.last_progress_at.isnull() | (ticket.last_progress_at < get_datetime(today)))
+		).run(pluck=True)
+		for name in stale:
+			try:
+				doc = frappe.get_doc("Support Ticket", name)
+				occurrence = sla.Occurrence(
+					"Daily Progress", "Reminder", 100.0, aware(cutoff), aware(cutoff), str(today)
+				)
+				fired += fire(doc, occurrence, now)
+				frappe.db.commit()  # nosemgrep: per-ticket, as in the tick
+			except Exception:
+				frappe.db.rollback()
+				frappe.log_error(title=_("Daily progress check failed for {0}").format(name))
+		frappe.cache.set_value(marker, 1, expires_in_sec=2 * 86400)
+	return fired
+
+
+def record_imported(ticket) -> None:
+	"""A ticket imported already closed: record what its clocks did, notify nobody."""
+	now = now_datetime()
+	known: set = set()
+	for occurrence in sla.occurrences(ticket, now):
+		if aware(occurrence.at) <= aware(now) and occurrence.kind != "Reminder":
+			fire(ticket, occurrence, now, known)

@@ -1,0 +1,128 @@
+"""Telling people: Frappe's Notification Log (the bell, which also queues the email Frappe sends for it),
+a realtime alert in their open Desk, and optionally a WeCom / DingTalk group robot message.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+import urllib.parse
+
+import frappe
+import requests
+from frappe import _
+from frappe.utils import get_url_to_form
+
+from ts_sla.services.routing import active_members, on_duty
+
+ROBOT_ATTEMPTS = 3
+
+
+def notify(users: list[str], subject: str, message: str, ticket, alert: bool = True) -> list[str]:
+	"""Bell + email (Notification Log) and a realtime alert for each enabled user; returns who was told."""
+	users = sorted({u for u in users if u and u not in ("Guest",)})
+	users = (
+		frappe.get_all("User", filters={"name": ("in", users), "enabled": 1}, pluck="name") if users else []
+	)
+	for user in users:
+		frappe.get_doc(
+			{
+				"doctype": "Notification Log",
+				"for_user": user,
+				"type": "Alert",
+				"document_type": "Support Ticket",
+				"document_name": ticket.name,
+				"subject": subject,
+				"email_content": message,
+				"from_user": "Administrator",
+			}
+		).insert(ignore_permissions=True)
+		if alert:
+			frappe.publish_realtime(
+				"ts_sla_alert",
+				{"ticket": ticket.name, "subject": subject, "priority": ticket.priority},
+				user=user,
+				after_commit=True,
+			)
+	return users
+
+
+def p0_alarm(ticket) -> list[str]:
+	"""P0 at registration: the on-duty lead(s) and the team's L2 engineers hear at once."""
+	leads = on_duty(duty_role="On-Duty Lead")
+	engineers = active_members(ticket.support_team, "L2") if ticket.support_team else []
+	engineers += on_duty(duty_role="L2 On Call", team=ticket.support_team) if ticket.support_team else []
+	subject = _("P0 emergency: {0} ({1})").format(ticket.subject, ticket.name)
+	message = _(
+		"P0 ticket {0} was registered at {1}: {2}. Response due {3}, resolution due {4}, hard limit {5}."
+	).format(
+		ticket.name,
+		ticket.registered_at,
+		ticket.subject,
+		ticket.response_due,
+		ticket.resolution_due,
+		ticket.resolution_limit,
+	)
+	told = notify(leads + engineers, subject, message, ticket)
+	robot(f"{subject}\n{message}\n{get_url_to_form('Support Ticket', ticket.name)}")
+	ticket.add_comment(
+		"Info",
+		_("P0 emergency response started; notified {0}").format(
+			", ".join(told) or _("nobody (no one on duty)")
+		),
+	)
+	return told
+
+
+# -- group robots -------------------------------------------------------------------------------------------
+
+
+def robot(text: str) -> None:
+	"""Queue a group-robot message when a webhook is configured (sent after the transaction commits)."""
+	settings = frappe.get_cached_doc("TS SLA Settings")
+	if not settings.robot_webhook_url or not settings.robot_platform:
+		return
+	frappe.enqueue(
+		"ts_sla.services.notifier.send_robot_message",
+		queue="short",
+		text=text,
+		enqueue_after_commit=True,
+	)
+
+
+def signed_url(platform: str, url: str, secret: str | None, timestamp_ms: int | None = None) -> str:
+	"""DingTalk signs a robot call with HMAC-SHA256 of "timestamp\\nsecret", base64 then URL-encoded, in the
+	query string; WeCom robots carry their key in the URL and are not signed."""
+	if platform != "DingTalk" or not secret:
+		return url
+	timestamp = str(timestamp_ms or int(time.time() * 1000))
+	digest = hmac.new(secret.encode(), f"{timestamp}\n{secret}".encode(), hashlib.sha256).digest()
+	sign = urllib.parse.quote_plus(base64.b64encode(digest))
+	return f"{url}{'&' if '?' in url else '?'}timestamp={timestamp}&sign={sign}"
+
+
+def send_robot_message(text: str, attempt: int = 1) -> bool:
+	"""Background job: post the message; on failure retry (re-enqueued) up to ROBOT_ATTEMPTS times."""
+	settings = frappe.get_single("TS SLA Settings")
+	platform, url = settings.robot_platform, settings.robot_webhook_url
+	if not platform or not url:
+		return False
+	secret = settings.get_password("robot_secret", raise_exception=False)
+	body = {"msgtype": "text", "text": {"content": text}}
+	try:
+		response = requests.post(signed_url(platform, url, secret), json=body, timeout=10)
+		response.raise_for_status()
+		data = response.json() if response.content else {}
+		if data.get("errcode", 0) != 0:
+			raise ValueError(f"robot answered {data}")
+		return True
+	except Exception:
+		if attempt < ROBOT_ATTEMPTS:
+			frappe.enqueue(
+				"ts_sla.services.notifier.send_robot_message", queue="short", text=text, attempt=attempt + 1
+			)
+		else:
+			frappe.log_error(title=_("Group robot message failed after {0} attempts").format(attempt))
+		return False

@@ -1,0 +1,119 @@
+"""Routing: technical domain -> team -> engineer, and who is on duty.
+
+Assignment goes through Frappe's own assign_to (ToDo), via ``lifecycle.assign``, so the Desk's "Assigned To",
+the assignee's notifications and the list filters all work as for any document.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.utils import cint, now_datetime
+
+from ts_sla.services import lifecycle
+
+WORKING = ("Assigned", "In Progress", "Waiting for Customer")
+
+
+def team_for_domain(domain: str | None) -> str | None:
+	"""The team serving a technical domain (the first by name when several do)."""
+	if not domain:
+		return None
+	teams = frappe.get_all(
+		"Support Team Domain",
+		filters={"technical_domain": domain, "parenttype": "Support Team"},
+		pluck="parent",
+		order_by="parent asc",
+	)
+	return teams[0] if teams else None
+
+
+def active_members(team: str, tier: str | None = None) -> list[str]:
+	filters = {"parent": team, "parenttype": "Support Team", "active": 1}
+	if tier:
+		filters["tier"] = tier
+	users = frappe.get_all("Support Team Member", filters=filters, pluck="user", order_by="idx asc")
+	enabled = (
+		set(frappe.get_all("User", filters={"name": ("in", users), "enabled": 1}, pluck="name"))
+		if users
+		else set()
+	)
+	return [u for u in users if u in enabled]
+
+
+def pick_engineer(team: str, tier: str = "L2") -> str | None:
+	"""An active engineer of the tier, by the team's method; the team row is locked while choosing."""
+	method, last = frappe.db.get_value(
+		"Support Team", team, ["assignment_method", "last_assigned_to"], for_update=True
+	)
+	candidates = active_members(team, tier)
+	if not candidates:
+		return None
+	if method == "Load Balancing":
+		counts = dict(
+			frappe.get_all(
+				"Support Ticket",
+				filters={"assigned_to": ("in", candidates), "status": ("in", WORKING)},
+				fields=["assigned_to", "count(name) as open"],
+				group_by="assigned_to",
+				as_list=True,
+			)
+		)
+		chosen = min(candidates, key=lambda u: (counts.get(u, 0), candidates.index(u)))
+	else:
+		index = candidates.index(last) + 1 if last in candidates else 0
+		chosen = candidates[index % len(candidates)]
+	frappe.db.set_value("Support Team", team, "last_assigned_to", chosen, update_modified=False)
+	return chosen
+
+
+def route(ticket, tier: str = "L2", note: str | None = None) -> str | None:
+	"""Assign the ticket to the next engineer of its domain's team; a clear warning when nobody can take it."""
+	team = ticket.support_team or team_for_domain(ticket.technical_domain)
+	if not team:
+		warn(
+			ticket,
+			_("No Support Team serves the technical domain {0}: assign ticket {1} by hand").format(
+				ticket.technical_domain or _("(none)"), ticket.name
+			),
+		)
+		return None
+	engineer = pick_engineer(team, tier)
+	if not engineer:
+		warn(
+			ticket,
+			_("Support Team {0} has no active {1} engineer: assign ticket {2} by hand").format(
+				team, tier, ticket.name
+			),
+		)
+		if not ticket.support_team:
+			ticket.db_set("support_team", team)
+		return None
+	lifecycle.assign(ticket, engineer, tier=tier, team=team, note=note or _("routed by technical domain"))
+	return engineer
+
+
+def warn(ticket, message: str) -> None:
+	ticket.add_comment("Info", message)
+	frappe.msgprint(message, title=_("Triage needed"), indicator="orange")
+
+
+def on_registered(ticket) -> None:
+	"""At registration: route the ticket (when enabled) and raise the P0 alarm."""
+	from ts_sla.services import notifier
+
+	if cint(frappe.db.get_single_value("TS SLA Settings", "auto_assign")) and not ticket.assigned_to:
+		route(ticket)
+	if ticket.priority == "P0":
+		notifier.p0_alarm(ticket)
+
+
+def on_duty(at=None, duty_role: str | None = None, team: str | None = None) -> list[str]:
+	"""Users on duty at an instant (default now), optionally by duty role and team."""
+	at = at or now_datetime()
+	filters = {"from_datetime": ("<=", at), "to_datetime": (">", at)}
+	if duty_role:
+		filters["duty_role"] = duty_role
+	if team:
+		filters["support_team"] = team
+	return sorted(set(frappe.get_all("Duty Roster", filters=filters, pluck="user")))
