@@ -35,8 +35,10 @@ DEFAULT_RULE = {
 }
 
 
-def tick(now: dt.datetime | None = None) -> dict:
-	"""Scheduler entry (every minute): check every ticket whose next check instant has passed."""
+def tick(now: dt.datetime | None = None, commit: bool = True) -> dict:
+	"""Scheduler entry (every minute): check every ticket whose next check instant has passed.
+
+	``commit=False`` keeps everything in the caller's transaction (tests roll it back)."""
 	now = now or now_datetime()
 	ticket = DocType("Support Ticket")
 	names = (
@@ -47,17 +49,47 @@ def tick(now: dt.datetime | None = None) -> dict:
 		.orderby(ticket.next_check_at)
 		.limit(BATCH)
 	).run(pluck=True)
-	fired = 0
+	fired = checked = 0
 	for name in names:
-		try:
-			fired += check_ticket(name, now)
-			# Each ticket's events, notifications and state commit together, so a later ticket's error
-			# cannot undo them and a crash re-runs only what did not commit.
+		fired_here = _guarded(name, commit, lambda name=name: _check_if_still_due(name, now))
+		if fired_here is not None:
+			checked += 1
+			fired += fired_here
+	return {"checked": checked, "fired": fired}
+
+
+def _guarded(name: str, commit: bool, work):
+	"""Run one ticket's work in its own transaction (``commit``) or savepoint; log and skip its failure."""
+	if commit:
+		frappe.db.commit()  # nosemgrep: start a fresh transaction, so the ticket lock below reads fresh data
+	else:
+		frappe.db.savepoint("ts_sla_ticket")
+	try:
+		result = work()
+		if commit:
+			# The ticket's events, notifications and state commit together: a later ticket's error cannot
+			# undo them, and a crash re-runs only what did not commit.
 			frappe.db.commit()  # nosemgrep
-		except Exception:
+		return result
+	except Exception:
+		if commit:
 			frappe.db.rollback()
-			frappe.log_error(title=_("SLA check failed for {0}").format(name))
-	return {"checked": len(names), "fired": fired}
+		else:
+			frappe.db.rollback(save_point="ts_sla_ticket")
+		frappe.log_error(title=_("SLA check failed for {0}").format(name))
+		return None
+
+
+def _check_if_still_due(name: str, now: dt.datetime) -> int:
+	"""Lock the ticket row first: a second worker waits here, then sees the first one's work and skips."""
+	row = frappe.db.sql(
+		"SELECT `next_check_at`, `status` FROM `tabSupport Ticket` WHERE `name` = %s FOR UPDATE",
+		(name,),
+		as_dict=True,
+	)
+	if not row or not row[0].next_check_at or row[0].next_check_at > now or row[0].status in FINAL:
+		return 0
+	return check_ticket(name, now)
 
 
 def is_quiet(ticket, now: dt.datetime) -> bool:
@@ -222,7 +254,7 @@ def act(ticket, action: str, occurrence) -> str:
 # -- daily progress cut-off ---------------------------------------------------------------------------------
 
 
-def daily_progress_check(now: dt.datetime | None = None) -> int:
+def daily_progress_check(now: dt.datetime | None = None, commit: bool = True) -> int:
 	"""Scheduler entry (every 10 minutes): past a policy's cut-off on a working day, flag once each open
 	ticket of that policy with no progress update today."""
 	now = now or now_datetime()
@@ -253,10 +285,12 @@ def daily_progress_check(now: dt.datetime | None = None) -> int:
 				occurrence = sla.Occurrence(
 					"Daily Progress", "Reminder", 100.0, aware(cutoff), aware(cutoff), str(today)
 				)
+				frappe.db.savepoint("ts_sla_ticket")
 				fired += fire(doc, occurrence, now)
-				frappe.db.commit()  # nosemgrep: per-ticket, as in the tick
+				if commit:
+					frappe.db.commit()  # nosemgrep: per-ticket, as in the tick
 			except Exception:
-				frappe.db.rollback()
+				frappe.db.rollback(save_point="ts_sla_ticket")
 				frappe.log_error(title=_("Daily progress check failed for {0}").format(name))
 		frappe.cache.set_value(marker, 1, expires_in_sec=2 * 86400)
 	return fired

@@ -1,5 +1,6 @@
-"""Telling people: Frappe's Notification Log (the bell, which also queues the email Frappe sends for it),
-a realtime alert in their open Desk, and optionally a WeCom / DingTalk group robot message.
+"""Telling people: Frappe's Notification Log (the bell), a queued email (``frappe.sendmail``; Frappe itself
+never emails "Alert" notifications, so there is no duplicate), a realtime alert in their open Desk, and
+optionally a WeCom / DingTalk group robot message.
 """
 
 from __future__ import annotations
@@ -21,7 +22,11 @@ ROBOT_ATTEMPTS = 3
 
 
 def notify(users: list[str], subject: str, message: str, ticket, alert: bool = True) -> list[str]:
-	"""Bell + email (Notification Log) and a realtime alert for each enabled user; returns who was told."""
+	"""Bell, queued email and a realtime alert for each enabled user; returns who was told."""
+	from frappe.desk.doctype.notification_settings.notification_settings import is_email_notifications_enabled
+
+	from ts_sla.services.lifecycle import send_mail
+
 	users = sorted({u for u in users if u and u not in ("Guest",)})
 	users = (
 		frappe.get_all("User", filters={"name": ("in", users), "enabled": 1}, pluck="name") if users else []
@@ -39,6 +44,14 @@ def notify(users: list[str], subject: str, message: str, ticket, alert: bool = T
 				"from_user": "Administrator",
 			}
 		).insert(ignore_permissions=True)
+		if is_email_notifications_enabled(user):
+			send_mail(
+				recipients=[frappe.db.get_value("User", user, "email") or user],
+				subject=subject,
+				message=f"{message}<br><br><a href='{get_url_to_form('Support Ticket', ticket.name)}'>{ticket.name}</a>",
+				reference_doctype="Support Ticket",
+				reference_name=ticket.name,
+			)
 		if alert:
 			frappe.publish_realtime(
 				"ts_sla_alert",

@@ -62,6 +62,8 @@ def create_defaults() -> None:
 				"enabled": 1,
 				"is_default": 1,
 				"support_calendar": DEFAULT_CALENDAR,
+				# Time fields must be set explicitly: Frappe fills an unset Time field with the current time
+				"daily_progress_cutoff": "17:00:00",
 				"priorities": [
 					{
 						"priority": priority,

@@ -134,6 +134,7 @@ def make_policy(name: str, calendar: str = DEFAULT_CALENDAR, targets: dict | Non
 			"is_default": 0,
 			"support_calendar": calendar,
 			"priorities": rows,
+			"daily_progress_cutoff": "17:00:00",
 			**kw,
 		}
 	)

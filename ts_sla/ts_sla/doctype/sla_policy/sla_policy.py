@@ -12,6 +12,8 @@ PRIORITIES = ("P0", "P1", "P2", "P3")
 
 class SLAPolicy(Document):
 	def validate(self):
+		if not self.daily_progress_cutoff:
+			self.daily_progress_cutoff = "17:00:00"
 		self.validate_priorities()
 		self.validate_dates()
 		self.validate_escalation_rules()
