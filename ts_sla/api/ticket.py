@@ -205,7 +205,8 @@ def send_confirmation_request(doc) -> None:
 @frappe.whitelist(allow_guest=True, methods=["GET"])
 def confirm_by_link(ticket: str, decision: str, expires: str) -> None:
 	"""The reporter's answer from the signed link in the resolution email."""
-	if not verify_request():
+	if not verify_request():  # shows Frappe's "invalid link" page
+		frappe.local.response["http_status_code"] = 403
 		return
 	if now_datetime().strftime("%Y%m%d%H%M%S") > expires:
 		frappe.respond_as_web_page(
@@ -229,4 +230,6 @@ def confirm_by_link(ticket: str, decision: str, expires: str) -> None:
 			message = _("Thank you: ticket {0} is back with the engineer.").format(ticket)
 	finally:
 		frappe.set_user(user)
+	# An emailed link is a GET, and Frappe commits only unsafe methods: the answer must be kept explicitly.
+	frappe.db.commit()  # nosemgrep
 	frappe.respond_as_web_page(_("Ticket {0}").format(ticket), message, indicator_color="green")

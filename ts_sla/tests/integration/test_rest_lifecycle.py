@@ -178,6 +178,42 @@ class TestRESTLifecycle(TSSLATestCase):
 				if delay:
 					self.assertEqual(data["delay_reason"], delay)
 
+	def test_reporter_answers_through_the_signed_link(self):
+		from ts_sla.api.ticket import confirmation_link
+
+		agent = self.server.session(AGENT, PASSWORD)
+		engineer = self.server.session(ENGINEER, PASSWORD)
+		payload = {
+			**SOURCE_TICKETS[0][1],
+			"description": "link test",
+			"reporter_name": "Link Reporter",
+			"contact_method": "Email",
+			"contact_detail": "link.reporter@example.com",
+			"channel": "Email",
+			"problem_type": "Software",
+		}
+		name = agent.post(f"{self.server.url}/api/resource/Support Ticket", json=payload, timeout=60).json()[
+			"data"
+		]["name"]
+		self.call(agent, "assign", ticket=name, user=ENGINEER)
+		self.call(engineer, "respond", ticket=name)
+		self.call(engineer, "resolve", ticket=name, resolution_summary="Fixed", resolution_result="Works")
+		guest = self.server.session()
+		link = confirmation_link(name, "confirm")
+		path = "/" + link.split("/", 3)[3]
+		tampered = path.replace("decision=confirm", "decision=reject")
+		self.assertEqual(guest.get(self.server.url + tampered, timeout=60).status_code, 403)
+		frappe.db.rollback()  # a fresh snapshot: read what the server committed
+		self.assertEqual(frappe.db.get_value("Support Ticket", name, "status"), "Resolved")
+		response = guest.get(self.server.url + path, timeout=60)
+		self.assertEqual(response.status_code, 200, response.text[:300])
+		frappe.db.rollback()  # read what the server committed
+		self.assertEqual(frappe.db.get_value("Support Ticket", name, "status"), "Confirmed")
+		self.assertEqual(
+			guest.get(self.server.url + path, timeout=60).status_code, 200
+		)  # answered twice: no change
+		self.assertEqual(frappe.db.get_value("Support Ticket", name, "status"), "Confirmed")
+
 	def test_rest_errors_are_clear_and_change_nothing(self):
 		agent = self.server.session(AGENT, PASSWORD)
 		before = frappe.db.count("Support Ticket")

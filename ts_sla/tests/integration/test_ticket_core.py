@@ -325,3 +325,26 @@ class TestLifecycle(TSSLATestCase):
 		self.assertEqual(
 			(doc.status, get_datetime(doc.first_responded_at)), ("In Progress", D(2023, 10, 25, 9, 40))
 		)
+
+
+class TestDeskAndLinks(TSSLATestCase):
+	def setUp(self):
+		super().setUp()
+		make_team()
+
+	def test_form_onload_carries_clocks_and_allowed_actions(self):
+		with self.freeze_time("2023-10-25 10:00:00"):
+			doc = make_ticket(received_at="2023-10-25 09:15:00")
+			api.assign(doc.name, "engineer@ts-sla.test")
+			frappe.set_user("engineer@ts-sla.test")
+			loaded = frappe.get_doc("Support Ticket", doc.name)
+			loaded.run_method("onload")
+			onload = loaded.get_onload()
+			self.assertEqual(set(onload["allowed_actions"]), {"respond", "add_progress", "request_extension"})
+			clocks = {c["clock"]: c for c in onload["clocks"]}
+			self.assertEqual(clocks["response"]["due"], D(2023, 10, 25, 13, 15))
+			self.assertEqual(clocks["response"]["state"], "On Track")
+			self.assertEqual(clocks["registration"]["state"], "Breached")  # received 09:15, registered 10:00
+			self.assertEqual(api.get_clocks(doc.name)["allowed_actions"], onload["allowed_actions"])
+			frappe.set_user("supervisor@ts-sla.test")
+			self.assertIn("cancel", api.get_clocks(doc.name)["allowed_actions"])
