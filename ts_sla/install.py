@@ -46,6 +46,9 @@ def before_uninstall() -> None:
 		if doctypes and frappe.db.table_exists(doctype) and frappe.db.has_column(doctype, field):
 			frappe.db.delete(doctype, {field: ("in", doctypes)})
 	frappe.db.sql("DELETE FROM `tabSeries` WHERE `name` LIKE 'TS-________-'")
+	for job in frappe.get_all("Scheduled Job Type", filters={"method": ("like", "ts_sla.%")}, pluck="name"):
+		frappe.db.delete("Scheduled Job Log", {"scheduled_job_type": job})
+		frappe.delete_doc("Scheduled Job Type", job, ignore_permissions=True, force=True)
 	for role in ROLES:
 		if frappe.db.exists("Role", role):
 			frappe.db.delete("Has Role", {"role": role})

@@ -1,0 +1,234 @@
+"""Reports on a known data set (TS001-TS003 and more): rows and figures asserted exactly; the Monday review
+draft, the quarterly reminder and who may run the reports."""
+
+import frappe
+from frappe.desk.query_report import run as run_report
+from frappe.utils import get_datetime
+
+from ts_sla.services import review
+from ts_sla.setup.demo import make_demo
+from ts_sla.tests.utils import TSSLATestCase, ticket_data
+
+WEEK = {"from_date": "2023-10-23", "to_date": "2023-10-29"}
+
+
+def imported(**kw) -> str:
+	frappe.flags.in_import = True
+	try:
+		doc = frappe.get_doc(ticket_data(status="Closed", **kw))
+		doc.registered_at = kw["received_at"]
+		doc.insert()
+	finally:
+		frappe.flags.in_import = False
+	return doc.name
+
+
+def closed(subject, domain, received, responded, resolved, priority="P1", **kw) -> str:
+	return imported(
+		subject=subject,
+		technical_domain=domain,
+		priority=priority,
+		received_at=received,
+		first_responded_at=responded,
+		resolved_at=resolved,
+		confirmed_at=resolved,
+		closed_at=resolved,
+		**kw,
+	)
+
+
+class TestReports(TSSLATestCase):
+	def setUp(self):
+		super().setUp()
+		self.source = make_demo()["tickets"]
+		self.breached = closed(
+			"Printer offline",
+			"Hardware Support",
+			"2023-10-24 09:00:00",
+			"2023-10-24 14:00:00",
+			"2023-10-24 16:00:00",
+			overdue_cause="Skill Gap",
+			delay_reason="Driver issue",
+			customer_satisfaction=3,
+		)
+		closed(
+			"printer  OFFLINE!",
+			"Hardware Support",
+			"2023-10-25 10:00:00",
+			"2023-10-25 10:30:00",
+			"2023-10-25 12:00:00",
+		)
+		closed(
+			"Printer offline 2",
+			"Hardware Support",
+			"2023-10-26 10:00:00",
+			"2023-10-26 10:30:00",
+			"2023-10-26 12:00:00",
+		)
+		closed("VPN drops", "Network", "2023-10-24 10:00:00", "2023-10-24 10:10:00", "2023-10-24 11:00:00")
+		closed("VPN drops", "Network", "2023-10-27 10:00:00", "2023-10-27 10:10:00", "2023-10-27 11:00:00")
+		closed(
+			"Outside the week", "Network", "2023-10-30 10:00:00", "2023-10-30 10:10:00", "2023-10-30 11:00:00"
+		)
+
+	def test_response_time_tracking_rows(self):
+		from ts_sla.ts_sla.report.response_time_tracking.response_time_tracking import execute
+
+		columns, data = execute(WEEK)
+		self.assertEqual(
+			[c["label"] for c in columns[:12]],
+			[
+				"No.",
+				"Ticket ID",
+				"Submitted At",
+				"Description",
+				"Priority",
+				"Team / Engineer",
+				"Response Due",
+				"Actual Response",
+				"Resolved At",
+				"Result",
+				"Satisfaction (1-5)",
+				"Remarks",
+			],
+		)
+		self.assertEqual(len(data), 8)
+		self.assertEqual([r["idx"] for r in data], list(range(1, 9)))
+		ts001 = next(r for r in data if r["ticket"] == self.source[0])
+		self.assertEqual(
+			{
+				k: ts001[k]
+				for k in (
+					"description",
+					"priority",
+					"team_engineer",
+					"result",
+					"satisfaction",
+					"remarks",
+					"response_met",
+					"resolution_met",
+					"overdue_minutes",
+				)
+			},
+			{
+				"description": "ERP cannot submit expense claims",
+				"priority": "P1",
+				"team_engineer": "System Operations Team / Sysops Engineer",
+				"result": "System cache cleared successfully",
+				"satisfaction": 5,
+				"remarks": "-",
+				"response_met": 1,
+				"resolution_met": 1,
+				"overdue_minutes": 0,
+			},
+		)
+		self.assertEqual(get_datetime(ts001["response_due"]), get_datetime("2023-10-25 13:15:00"))
+		self.assertEqual(get_datetime(ts001["first_responded_at"]), get_datetime("2023-10-25 09:30:00"))
+		ts002 = next(r for r in data if r["ticket"] == self.source[1])
+		self.assertEqual(
+			(ts002["remarks"], ts002["satisfaction"]), ("Temporary high database concurrency", 4)
+		)
+		late = next(r for r in data if r["ticket"] == self.breached)
+		self.assertEqual(
+			(late["response_met"], late["resolution_met"], late["response_breached"]), (0, 1, True)
+		)
+		self.assertEqual(late["remarks"], "Driver issue")
+		_columns, p1_only = execute({**WEEK, "priority": "P0"})
+		self.assertEqual([r["ticket"] for r in p1_only], [self.source[1]])
+		_columns, by_team = execute({**WEEK, "team": "Application Development Team"})
+		self.assertEqual([r["ticket"] for r in by_team], [self.source[1]])
+
+	def test_weekly_review_figures(self):
+		from ts_sla.ts_sla.report.weekly_sla_review.weekly_sla_review import execute
+
+		_columns, data, _message, chart, summary = execute({"week": "2023-10-25"})
+		figures = {s["label"]: s["value"] for s in summary}
+		self.assertEqual(
+			figures,
+			{
+				"Tickets": 8,
+				"SLA Achievement": 87.5,
+				"Breached": 1,
+				"Average Satisfaction": 4.25,
+				"Recurring Problems": 1,
+			},
+		)
+		by_priority = {
+			r["item"]: (r["total"], r["met"], r["breached"], r["achievement"])
+			for r in data
+			if r["section"] == "By Priority"
+		}
+		self.assertEqual(by_priority, {"P0": (1, 1, 0, 100.0), "P1": (6, 5, 1, 83.3), "P2": (1, 1, 0, 100.0)})
+		overdue = [r for r in data if r["section"] == "Overdue"]
+		self.assertEqual(
+			[(r["ticket"], r["cause"], r["note"]) for r in overdue],
+			[(self.breached, "Skill Gap", "Driver issue")],
+		)
+		recurring = [r for r in data if r["section"] == "Recurring"]
+		self.assertEqual(
+			[(r["item"], r["total"], r["suggestion"]) for r in recurring],
+			[("Printer offline", 3, "Create a Known Problem for this group")],
+		)
+		groups = {
+			g["problem"]: (g["count"], g["recurring"])
+			for g in review.recurring(review.week_tickets(*review.week_bounds("2023-10-25")))
+		}
+		self.assertEqual(groups, {"Printer offline": (3, True), "VPN drops": (2, False)})
+		self.assertEqual(len(chart["data"]["labels"]), 12)
+		self.assertEqual(chart["data"]["labels"][-1], "2023-10-23")
+		self.assertEqual(chart["data"]["datasets"][0]["values"][-1], 87.5)
+
+	def test_monday_draft_once_and_quarterly_reminder_once(self):
+		name = review.draft_weekly_review("2023-10-30")
+		self.assertEqual(name, "REV-2023-10-23")
+		self.assertIsNone(review.draft_weekly_review("2023-11-01"))
+		self.assertEqual(frappe.db.count("Support Review", {"week_start": "2023-10-23"}), 1)
+		doc = frappe.get_doc("Support Review", name)
+		self.assertEqual(
+			(
+				doc.total_tickets,
+				doc.achievement_percent,
+				len(doc.overdue_tickets),
+				len(doc.recurring_problems),
+			),
+			(8, 87.5, 1, 1),
+		)
+		self.assertTrue(
+			frappe.db.exists(
+				"Notification Log", {"document_name": name, "for_user": "supervisor@ts-sla.test"}
+			)
+		)
+		doc.append(
+			"action_items",
+			{
+				"action": "Stock spare printer drivers",
+				"owner_user": "supervisor@ts-sla.test",
+				"due_date": "2023-11-10",
+			},
+		)
+		doc.status = "Held"
+		doc.save()
+		self.assertTrue(doc.held_on)
+		self.assertGreater(review.quarterly_policy_reminder("2024-01-01"), 0)
+		self.assertEqual(review.quarterly_policy_reminder("2024-01-01"), 0)
+		self.assertTrue(
+			frappe.db.exists("ToDo", {"allocated_to": "manager@ts-sla.test", "reference_type": "SLA Policy"})
+		)
+
+	def test_who_may_run_the_reports(self):
+		for user, tracking, weekly in (
+			("supervisor@ts-sla.test", True, True),
+			("manager@ts-sla.test", True, True),
+			("agent@ts-sla.test", True, False),
+			("reporter@ts-sla.test", False, False),
+		):
+			frappe.set_user(user)
+			for report, allowed in (("Response Time Tracking", tracking), ("Weekly SLA Review", weekly)):
+				with self.subTest(user=user, report=report):
+					filters = WEEK if report == "Response Time Tracking" else {"week": "2023-10-25"}
+					if allowed:
+						self.assertIn("result", run_report(report, filters=filters))
+					else:
+						with self.assertRaises(frappe.PermissionError):
+							run_report(report, filters=filters)
+		frappe.set_user("Administrator")

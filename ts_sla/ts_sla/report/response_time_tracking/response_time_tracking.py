@@ -1,0 +1,142 @@
+"""Response Time Tracking: the source document's tracking table, one row per ticket, plus SLA columns."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.utils import add_days, get_datetime, getdate, now_datetime, today
+
+FIELDS = [
+	"name",
+	"received_at",
+	"subject",
+	"priority",
+	"support_team",
+	"assigned_to",
+	"response_due",
+	"first_responded_at",
+	"resolution_due",
+	"resolved_at",
+	"resolution_result",
+	"customer_satisfaction",
+	"delay_reason",
+	"response_status",
+	"resolution_status",
+	"status",
+]
+
+
+def execute(filters: dict | None = None):
+	filters = frappe._dict(filters or {})
+	return get_columns(), get_data(filters)
+
+
+def get_columns() -> list[dict]:
+	return [
+		{"fieldname": "idx", "label": _("No."), "fieldtype": "Int", "width": 60},
+		{
+			"fieldname": "ticket",
+			"label": _("Ticket ID"),
+			"fieldtype": "Link",
+			"options": "Support Ticket",
+			"width": 150,
+		},
+		{"fieldname": "received_at", "label": _("Submitted At"), "fieldtype": "Datetime", "width": 160},
+		{"fieldname": "description", "label": _("Description"), "fieldtype": "Data", "width": 240},
+		{"fieldname": "priority", "label": _("Priority"), "fieldtype": "Data", "width": 80},
+		{"fieldname": "team_engineer", "label": _("Team / Engineer"), "fieldtype": "Data", "width": 220},
+		{"fieldname": "response_due", "label": _("Response Due"), "fieldtype": "Datetime", "width": 160},
+		{
+			"fieldname": "first_responded_at",
+			"label": _("Actual Response"),
+			"fieldtype": "Datetime",
+			"width": 160,
+		},
+		{"fieldname": "resolved_at", "label": _("Resolved At"), "fieldtype": "Datetime", "width": 160},
+		{"fieldname": "result", "label": _("Result"), "fieldtype": "Data", "width": 200},
+		{"fieldname": "satisfaction", "label": _("Satisfaction (1-5)"), "fieldtype": "Int", "width": 110},
+		{"fieldname": "remarks", "label": _("Remarks"), "fieldtype": "Data", "width": 220},
+		{"fieldname": "response_met", "label": _("Response Met"), "fieldtype": "Check", "width": 110},
+		{"fieldname": "resolution_met", "label": _("Resolution Met"), "fieldtype": "Check", "width": 110},
+		{"fieldname": "overdue_minutes", "label": _("Overdue Minutes"), "fieldtype": "Int", "width": 120},
+		{"fieldname": "status", "label": _("Status"), "fieldtype": "Data", "width": 120},
+	]
+
+
+def conditions(filters) -> dict:
+	start = getdate(filters.from_date or add_days(today(), -6))
+	end = getdate(filters.to_date or today())
+	if start > end:
+		frappe.throw(_("From Date must be on or before To Date"), title=_("Invalid dates"))
+	where = {
+		"received_at": (
+			"between",
+			[get_datetime(f"{start} 00:00:00"), get_datetime(f"{end} 23:59:59.999999")],
+		)
+	}
+	for field, key in (
+		("priority", "priority"),
+		("support_team", "team"),
+		("assigned_to", "engineer"),
+		("status", "status"),
+	):
+		if filters.get(key):
+			where[field] = filters.get(key)
+	return where
+
+
+def get_data(filters) -> list[dict]:
+	tickets = frappe.get_list(
+		"Support Ticket", filters=conditions(filters), fields=FIELDS, order_by="received_at asc, name asc"
+	)
+	if not tickets:
+		return []
+	names = {t.assigned_to for t in tickets if t.assigned_to}
+	full_names = (
+		dict(frappe.get_all("User", {"name": ("in", list(names))}, ["name", "full_name"], as_list=True))
+		if names
+		else {}
+	)
+	extension_reasons = {}
+	for row in frappe.get_all(
+		"Support Ticket Extension",
+		filters={"parent": ("in", [t.name for t in tickets]), "parenttype": "Support Ticket"},
+		fields=["parent", "reason"],
+		order_by="requested_at asc",
+	):
+		extension_reasons[row.parent] = row.reason
+	now = now_datetime()
+	data = []
+	for idx, t in enumerate(tickets, start=1):
+		engineer = full_names.get(t.assigned_to) or t.assigned_to or ""
+		end = (
+			get_datetime(t.resolved_at)
+			if t.resolved_at
+			else (now if t.status not in ("Cancelled",) else None)
+		)
+		overdue = 0
+		if end and t.resolution_due and end > get_datetime(t.resolution_due):
+			overdue = int((end - get_datetime(t.resolution_due)).total_seconds() // 60)
+		data.append(
+			{
+				"idx": idx,
+				"ticket": t.name,
+				"received_at": t.received_at,
+				"description": t.subject,
+				"priority": t.priority,
+				"team_engineer": " / ".join(p for p in (t.support_team, engineer) if p),
+				"response_due": t.response_due,
+				"first_responded_at": t.first_responded_at,
+				"resolved_at": t.resolved_at,
+				"result": t.resolution_result,
+				"satisfaction": t.customer_satisfaction or None,
+				"remarks": t.delay_reason or extension_reasons.get(t.name) or "-",
+				"response_met": 1 if t.response_status == "Met" else 0,
+				"resolution_met": 1 if t.resolution_status == "Met" else 0,
+				"response_breached": t.response_status == "Breached",
+				"resolution_breached": t.resolution_status == "Breached",
+				"overdue_minutes": overdue,
+				"status": _(t.status),
+			}
+		)
+	return data

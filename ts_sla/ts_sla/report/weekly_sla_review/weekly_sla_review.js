@@ -1,0 +1,18 @@
+frappe.query_reports["Weekly SLA Review"] = {
+	filters: [
+		{
+			fieldname: "week",
+			label: __("Any Day of the Week"),
+			fieldtype: "Date",
+			default: frappe.datetime.add_days(frappe.datetime.get_today(), -7),
+			reqd: 1,
+		},
+	],
+	formatter(value, row, column, data, default_formatter) {
+		value = default_formatter(value, row, column, data);
+		if (data && column.fieldname === "breached" && data.breached > 0) {
+			return `<span style="color: var(--red-600); font-weight: 600">${value}</span>`;
+		}
+		return value;
+	},
+};
