@@ -232,3 +232,30 @@ class TestReports(TSSLATestCase):
 						with self.assertRaises(frappe.PermissionError):
 							run_report(report, filters=filters)
 		frappe.set_user("Administrator")
+
+
+class TestWorkspace(TSSLATestCase):
+	def test_workspace_cards_and_charts_are_shipped_and_answer(self):
+		from ts_sla.api import dashboard
+		from ts_sla.ts_sla.dashboard_chart_source.sla_met_pct_per_week.sla_met_pct_per_week import (
+			get as met_chart,
+		)
+		from ts_sla.ts_sla.dashboard_chart_source.tickets_by_priority_per_week.tickets_by_priority_per_week import (
+			get as priority_chart,
+		)
+
+		workspace = frappe.get_doc("Workspace", "Technical Support")
+		self.assertEqual(len(workspace.number_cards), 4)
+		self.assertEqual(
+			{c.chart_name for c in workspace.charts}, {"Tickets by Priority per Week", "SLA Met % per Week"}
+		)
+		for card in workspace.number_cards:
+			self.assertTrue(frappe.db.exists("Number Card", card.number_card_name))
+		self.assertEqual(dashboard.breached_this_week()["fieldtype"], "Int")
+		self.assertEqual(dashboard.average_satisfaction()["fieldtype"], "Float")
+		self.assertEqual(len(priority_chart()["datasets"]), 4)
+		self.assertEqual(len(met_chart()["labels"]), 12)
+		frappe.set_user("reporter@ts-sla.test")
+		frappe.set_user("Guest")
+		with self.assertRaises(frappe.PermissionError):
+			dashboard.breached_this_week()

@@ -1,0 +1,10 @@
+"""Dashboard chart source: tickets received per week over the last 12 weeks, one dataset per priority."""
+
+import frappe
+
+from ts_sla.api.dashboard import weekly_series
+
+
+@frappe.whitelist()
+def get(**kwargs) -> dict:
+	return weekly_series("priority")
