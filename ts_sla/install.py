@@ -21,6 +21,9 @@ DYNAMIC_REFERENCES = (
 	("Webhook", "webhook_doctype"),
 	("Assignment Rule", "document_type"),
 	("User Permission", "allow"),
+	("Kanban Board", "reference_doctype"),
+	("Calendar View", "reference_doctype"),
+	("Report", "ref_doctype"),
 )
 
 

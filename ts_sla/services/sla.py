@@ -347,6 +347,8 @@ def clock_panel(ticket) -> list[dict]:
 				"percent": reading.percent,
 				"paused": reading.paused,
 				"stopped_at": naive(clock.stopped_at),
+				# computed here, in the system zone, so a browser in another zone shows the right time left
+				"minutes_left": round((reading.due - now).total_seconds() / 60),
 			}
 		)
 	return panel

@@ -8,6 +8,7 @@ import frappe
 
 DEFAULT_CALENDAR = "Default Support Calendar"
 DEFAULT_POLICY = "Default SLA Policy"
+KANBAN = "Support Tickets by Status"
 DOMAINS = ("System Operations", "Application Development", "Hardware Support", "Network")
 
 PRIORITY_TARGETS = [
@@ -85,6 +86,29 @@ def create_defaults() -> None:
 				"escalation_rules": [
 					{"clock": c, "threshold_percent": t, "level": lvl, "notify": n, "action": a}
 					for c, t, lvl, n, a in ESCALATION
+				],
+			}
+		).insert(ignore_permissions=True)
+	if not frappe.db.exists("Kanban Board", KANBAN):
+		frappe.get_doc(
+			{
+				"doctype": "Kanban Board",
+				"kanban_board_name": KANBAN,
+				"reference_doctype": "Support Ticket",
+				"field_name": "status",
+				"private": 0,
+				"show_labels": 1,
+				"columns": [
+					{"column_name": s, "status": "Active", "indicator": c}
+					for s, c in (
+						("New", "Gray"),
+						("Assigned", "Blue"),
+						("In Progress", "Orange"),
+						("Waiting for Customer", "Purple"),
+						("Resolved", "Green"),
+						("Confirmed", "Green"),
+						("Closed", "Gray"),
+					)
 				],
 			}
 		).insert(ignore_permissions=True)

@@ -255,7 +255,6 @@ class TestWorkspace(TSSLATestCase):
 		self.assertEqual(dashboard.average_satisfaction()["fieldtype"], "Float")
 		self.assertEqual(len(priority_chart()["datasets"]), 4)
 		self.assertEqual(len(met_chart()["labels"]), 12)
-		frappe.set_user("reporter@ts-sla.test")
 		frappe.set_user("Guest")
 		with self.assertRaises(frappe.PermissionError):
 			dashboard.breached_this_week()

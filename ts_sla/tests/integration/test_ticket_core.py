@@ -344,6 +344,7 @@ class TestDeskAndLinks(TSSLATestCase):
 			clocks = {c["clock"]: c for c in onload["clocks"]}
 			self.assertEqual(clocks["response"]["due"], D(2023, 10, 25, 13, 15))
 			self.assertEqual(clocks["response"]["state"], "On Track")
+			self.assertEqual(clocks["response"]["minutes_left"], 195)  # 10:00 -> 13:15
 			self.assertEqual(clocks["registration"]["state"], "Breached")  # received 09:15, registered 10:00
 			self.assertEqual(api.get_clocks(doc.name)["allowed_actions"], onload["allowed_actions"])
 			frappe.set_user("supervisor@ts-sla.test")

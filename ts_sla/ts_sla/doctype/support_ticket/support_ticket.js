@@ -45,7 +45,7 @@ const ACTIONS = {
 	request_extension: {
 		label: __("Request Extension"),
 		fields: [
-			{ fieldname: "clock", fieldtype: "Select", options: "Resolution\nResponse", label: __("Clock"), reqd: 1 },
+			{ fieldname: "clock", fieldtype: "Select", options: "Resolution\nResponse", label: __("Clock"), reqd: 1, default: "Resolution" },
 			{ fieldname: "reason", fieldtype: "Small Text", label: __("Reason"), reqd: 1 },
 			{ fieldname: "extra_minutes", fieldtype: "Float", label: __("Extra Time (minutes)") },
 			{ fieldname: "new_due", fieldtype: "Datetime", label: __("Or a New Due Time") },
@@ -79,7 +79,7 @@ const ACTIONS = {
 	rate: {
 		label: __("Rate"),
 		fields: [
-			{ fieldname: "satisfaction", fieldtype: "Select", options: "5\n4\n3\n2\n1", label: __("Satisfaction (1-5)"), reqd: 1 },
+			{ fieldname: "satisfaction", fieldtype: "Select", options: "5\n4\n3\n2\n1", label: __("Satisfaction (1-5)"), reqd: 1, default: "5" },
 			{ fieldname: "comment", fieldtype: "Small Text", label: __("Comment") },
 		],
 	},
@@ -103,8 +103,7 @@ const ACTIONS = {
 	},
 };
 
-function describe_time_left(due) {
-	const minutes = Math.round(moment(due).diff(moment(frappe.datetime.now_datetime()), "minutes"));
+function describe_time_left(minutes) {
 	const abs = Math.abs(minutes);
 	const text = abs >= 1440 ? `${Math.floor(abs / 1440)} d ${Math.floor((abs % 1440) / 60)} h` : abs >= 60 ? `${Math.floor(abs / 60)} h ${abs % 60} min` : `${abs} min`;
 	return minutes >= 0 ? __("{0} left", [text]) : __("{0} overdue", [text]);
@@ -124,7 +123,7 @@ function render_clocks(frm, clocks) {
 				? __("stopped {0}", [frappe.datetime.str_to_user(c.stopped_at)])
 				: c.paused
 				? __("paused")
-				: describe_time_left(c.due);
+				: describe_time_left(c.minutes_left);
 			return `<tr data-clock="${c.clock}">
 				<td>${frappe.utils.escape_html(c.label)}</td>
 				<td>${frappe.datetime.str_to_user(c.due)}</td>

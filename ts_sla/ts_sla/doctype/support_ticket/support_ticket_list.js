@@ -5,7 +5,8 @@ frappe.listview_settings["Support Ticket"] = {
 			return [__(doc.status), doc.status === "Closed" ? "gray" : "darkgrey", `status,=,${doc.status}`];
 		}
 		const colours = { "On Track": "green", "At Risk": "orange", Breached: "red", Paused: "blue", Met: "green" };
-		return [__(doc.sla_state || "On Track"), colours[doc.sla_state] || "gray", `sla_state,=,${doc.sla_state}`];
+		const state = doc.sla_state || "On Track";
+		return [`${__(doc.status)} · ${__(state)}`, colours[state] || "gray", `sla_state,=,${state}`];
 	},
 	onload(listview) {
 		const add = (label, filters) =>
