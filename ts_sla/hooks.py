@@ -9,6 +9,7 @@ app_license = "MIT"
 # ------------
 after_install = "ts_sla.install.after_install"
 before_uninstall = "ts_sla.install.before_uninstall"
+after_migrate = "ts_sla.install.after_migrate"
 before_tests = "ts_sla.install.before_tests"
 
 # Fixtures: only our own records, filtered narrowly

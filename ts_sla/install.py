@@ -30,8 +30,16 @@ DYNAMIC_REFERENCES = (
 def after_install() -> None:
 	"""Insert the SPEC §3 defaults: calendar, policy, technical domains, settings."""
 	from ts_sla.setup.defaults import create_defaults
+	from ts_sla.setup.indexes import ensure_indexes
 
 	create_defaults()
+	ensure_indexes()
+
+
+def after_migrate() -> None:
+	from ts_sla.setup.indexes import ensure_indexes
+
+	ensure_indexes()
 
 
 def before_tests() -> None:

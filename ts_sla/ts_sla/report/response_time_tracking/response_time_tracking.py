@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
+from frappe.query_builder import DocType
 from frappe.utils import add_days, get_datetime, getdate, now_datetime, today
 
 FIELDS = [
@@ -85,6 +86,21 @@ def conditions(filters) -> dict:
 	return where
 
 
+def extension_reasons_for(window) -> dict[str, str]:
+	"""The latest extension reason of each ticket received in the window (one join, no long IN list)."""
+	ticket, extension = DocType("Support Ticket"), DocType("Support Ticket Extension")
+	rows = (
+		frappe.qb.from_(extension)
+		.join(ticket)
+		.on(extension.parent == ticket.name)
+		.select(extension.parent, extension.reason)
+		.where(extension.parenttype == "Support Ticket")
+		.where(ticket.received_at[window[0] : window[1]])
+		.orderby(extension.requested_at)
+	).run()
+	return dict(rows)
+
+
 def get_data(filters) -> list[dict]:
 	tickets = frappe.get_list(
 		"Support Ticket", filters=conditions(filters), fields=FIELDS, order_by="received_at asc, name asc"
@@ -97,14 +113,7 @@ def get_data(filters) -> list[dict]:
 		if names
 		else {}
 	)
-	extension_reasons = {}
-	for row in frappe.get_all(
-		"Support Ticket Extension",
-		filters={"parent": ("in", [t.name for t in tickets]), "parenttype": "Support Ticket"},
-		fields=["parent", "reason"],
-		order_by="requested_at asc",
-	):
-		extension_reasons[row.parent] = row.reason
+	extension_reasons = extension_reasons_for(conditions(filters)["received_at"][1])
 	now = now_datetime()
 	data = []
 	for idx, t in enumerate(tickets, start=1):
