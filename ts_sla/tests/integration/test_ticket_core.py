@@ -349,3 +349,43 @@ class TestDeskAndLinks(TSSLATestCase):
 			self.assertEqual(api.get_clocks(doc.name)["allowed_actions"], onload["allowed_actions"])
 			frappe.set_user("supervisor@ts-sla.test")
 			self.assertIn("cancel", api.get_clocks(doc.name)["allowed_actions"])
+
+
+class TestTransitions(TSSLATestCase):
+	def test_every_transition_is_allowed_or_refused_as_the_process_says(self):
+		from ts_sla.services.lifecycle import TRANSITIONS, check_transition
+
+		statuses = [
+			"New",
+			"Assigned",
+			"In Progress",
+			"Waiting for Customer",
+			"Resolved",
+			"Confirmed",
+			"Closed",
+			"Cancelled",
+		]
+		allowed = {
+			("New", "Assigned"),
+			("Assigned", "In Progress"),
+			("In Progress", "Waiting for Customer"),
+			("Waiting for Customer", "In Progress"),
+			("In Progress", "Resolved"),
+			("Waiting for Customer", "Resolved"),
+			("Resolved", "Confirmed"),
+			("Resolved", "In Progress"),
+			("Resolved", "Closed"),
+			("Confirmed", "Closed"),
+			*(
+				(s, "Cancelled")
+				for s in ("New", "Assigned", "In Progress", "Waiting for Customer", "Resolved", "Confirmed")
+			),
+		}
+		self.assertEqual({(a, b) for a, targets in TRANSITIONS.items() for b in targets}, allowed)
+		for old in statuses:
+			for new in statuses:
+				if old == new or (old, new) in allowed:
+					check_transition(old, new)
+				else:
+					with self.assertRaises(frappe.ValidationError, msg=f"{old} -> {new}"):
+						check_transition(old, new)
