@@ -38,6 +38,17 @@ def p50(fn, runs: int = 20000) -> float:
 	return statistics.median(samples) / 1000
 
 
+def cold_us(start: int, amount: Target) -> float:
+	"""Median cost on a calendar that has computed no day yet."""
+	samples = []
+	for _ in range(20):
+		fresh = office()
+		t0 = time.perf_counter_ns()
+		due_us(fresh, start, amount)
+		samples.append(time.perf_counter_ns() - t0)
+	return statistics.median(samples) / 1000
+
+
 def main() -> None:
 	print(
 		f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}"

@@ -69,7 +69,8 @@ SOURCE_TICKETS = [
 ]
 
 
-def _user(email: str, full_name: str, roles: list[str]) -> str:
+def ensure_user(email: str, full_name: str, roles: list[str], password: str = DEMO_PASSWORD) -> str:
+	"""A user with these roles (a Website User when none), created once; also used by the test factories."""
 	if not frappe.db.exists("User", email):
 		first, _sep, last = full_name.partition(" ")
 		user = frappe.get_doc(
@@ -80,7 +81,7 @@ def _user(email: str, full_name: str, roles: list[str]) -> str:
 				"last_name": last,
 				"user_type": "System User" if roles else "Website User",
 				"send_welcome_email": 0,
-				"new_password": DEMO_PASSWORD,
+				"new_password": password,
 				"roles": [{"role": r} for r in roles],
 			}
 		)
@@ -93,13 +94,13 @@ def make_demo() -> dict:
 	"""Create the demo records; returns what was made, for the command to print."""
 	create_defaults()
 	for email, (name, roles) in STAFF.items():
-		_user(email, name, roles)
+		ensure_user(email, name, roles)
 	teams = {}
 	for domain in DOMAINS:
 		team, slug = TEAMS[domain]
-		l2 = _user(f"{slug}.l2@ts-sla.example", f"{slug.title()} Engineer", ["Support Engineer"])
-		l2b = _user(f"{slug}.l2b@ts-sla.example", f"{slug.title()} Engineer-B", ["Support Engineer"])
-		l3 = _user(f"{slug}.l3@ts-sla.example", f"{slug.title()} Expert", ["Support Engineer"])
+		l2 = ensure_user(f"{slug}.l2@ts-sla.example", f"{slug.title()} Engineer", ["Support Engineer"])
+		l2b = ensure_user(f"{slug}.l2b@ts-sla.example", f"{slug.title()} Engineer-B", ["Support Engineer"])
+		l3 = ensure_user(f"{slug}.l3@ts-sla.example", f"{slug.title()} Expert", ["Support Engineer"])
 		if not frappe.db.exists("Support Team", team):
 			frappe.get_doc(
 				{

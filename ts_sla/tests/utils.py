@@ -35,20 +35,11 @@ def _clear_settings_cache() -> None:
 
 
 def make_user(email: str, roles: list[str], user_type: str = "System User") -> str:
-	if not frappe.db.exists("User", email):
-		user = frappe.get_doc(
-			{
-				"doctype": "User",
-				"email": email,
-				"first_name": email.split("@")[0].replace(".", " ").title(),
-				"user_type": user_type,
-				"send_welcome_email": 0,
-				"new_password": PASSWORD,
-				"roles": [{"role": r} for r in roles],
-			}
-		)
-		user.flags.no_welcome_mail = True
-		user.insert(ignore_permissions=True)
+	from ts_sla.setup.demo import ensure_user
+
+	ensure_user(email, email.split("@")[0].replace(".", " ").title(), roles, PASSWORD)
+	if user_type == "System User" and not roles:
+		frappe.db.set_value("User", email, "user_type", "System User")
 	return email
 
 
