@@ -101,10 +101,51 @@ def extension_reasons_for(window) -> dict[str, str]:
 	return dict(rows)
 
 
-def get_data(filters) -> list[dict]:
-	tickets = frappe.get_list(
-		"Support Ticket", filters=conditions(filters), fields=FIELDS, order_by="received_at asc, name asc"
+DATETIME_FIELDS = ("received_at", "response_due", "first_responded_at", "resolution_due", "resolved_at")
+
+
+def fetch_tickets(where: dict) -> list:
+	"""The week's rows. For a user whom nothing restricts (supervisors, agents, managers without user
+	permissions) one indexed query reads datetimes as text: the driver's per-value datetime parsing is most
+	of this report's cost on a busy week. Anyone restricted (engineers, reporters, user permissions) goes
+	through get_list, which applies every rule."""
+	from frappe.permissions import get_user_permissions
+
+	from ts_sla.services.permissions import get_permission_query_conditions
+
+	user = frappe.session.user
+	if get_permission_query_conditions(user) or get_user_permissions(user):
+		return frappe.get_list(
+			"Support Ticket", filters=where, fields=FIELDS, order_by="received_at asc, name asc"
+		)
+	if not frappe.has_permission("Support Ticket", "read"):
+		frappe.throw(_("Not permitted"), frappe.PermissionError)
+	columns = ", ".join(f"CAST(`{f}` AS CHAR) AS `{f}`" if f in DATETIME_FIELDS else f"`{f}`" for f in FIELDS)
+	clauses, values = ["`received_at` BETWEEN %s AND %s"], list(where["received_at"][1])
+	for field in ("priority", "support_team", "assigned_to", "status"):
+		if field in where:
+			clauses.append(f"`{field}` = %s")
+			values.append(where[field])
+	return frappe.db.sql(
+		f"SELECT {columns} FROM `tabSupport Ticket` WHERE {' AND '.join(clauses)} ORDER BY `received_at`, `name`",
+		values,
+		as_dict=True,
 	)
+
+
+def overdue_minutes(ticket, now: str) -> int:
+	"""Minutes the resolution ran past its due time (to resolution, or to now while open); 0 if on time.
+
+	Datetimes are compared as ISO strings first, so only late tickets are parsed (the report's hot loop)."""
+	due = ticket.resolution_due
+	end = ticket.resolved_at or (None if ticket.status == "Cancelled" else now)
+	if not due or not end or str(end) <= str(due):
+		return 0
+	return max(0, int((get_datetime(end) - get_datetime(due)).total_seconds() // 60))
+
+
+def get_data(filters) -> list[dict]:
+	tickets = fetch_tickets(conditions(filters))
 	if not tickets:
 		return []
 	names = {t.assigned_to for t in tickets if t.assigned_to}
@@ -114,18 +155,13 @@ def get_data(filters) -> list[dict]:
 		else {}
 	)
 	extension_reasons = extension_reasons_for(conditions(filters)["received_at"][1])
-	now = now_datetime()
+	now = str(now_datetime())
+	statuses = {}
 	data = []
 	for idx, t in enumerate(tickets, start=1):
 		engineer = full_names.get(t.assigned_to) or t.assigned_to or ""
-		end = (
-			get_datetime(t.resolved_at)
-			if t.resolved_at
-			else (now if t.status not in ("Cancelled",) else None)
-		)
-		overdue = 0
-		if end and t.resolution_due and end > get_datetime(t.resolution_due):
-			overdue = int((end - get_datetime(t.resolution_due)).total_seconds() // 60)
+		if t.status not in statuses:
+			statuses[t.status] = _(t.status)
 		data.append(
 			{
 				"idx": idx,
@@ -144,8 +180,8 @@ def get_data(filters) -> list[dict]:
 				"resolution_met": 1 if t.resolution_status == "Met" else 0,
 				"response_breached": t.response_status == "Breached",
 				"resolution_breached": t.resolution_status == "Breached",
-				"overdue_minutes": overdue,
-				"status": _(t.status),
+				"overdue_minutes": overdue_minutes(t, now),
+				"status": statuses[t.status],
 			}
 		)
 	return data
