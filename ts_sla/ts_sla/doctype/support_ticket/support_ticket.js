@@ -190,8 +190,5 @@ frappe.ui.form.on("Support Ticket", {
 		if (frm.is_new() && !frm.doc.received_at) {
 			frm.set_value("received_at", frappe.datetime.now_datetime());
 		}
-		frappe.realtime.on("ts_sla_ticket_update", (data) => {
-			if (data && data.name === frm.doc.name && !frm.is_dirty()) frm.reload_doc();
-		});
 	},
 });
