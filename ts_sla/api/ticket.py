@@ -180,8 +180,8 @@ def confirmation_link(ticket: str, decision: str) -> str:
 
 def send_confirmation_request(doc) -> None:
 	"""Email the reporter links to confirm or reject the fix, when their contact is an email address."""
-	address = doc.contact_detail if doc.contact_method == "Email" else None
-	if not address or not frappe.utils.validate_email_address(address):
+	address = lifecycle.reporter_email(doc)
+	if not address:
 		return
 	lifecycle.send_mail(
 		recipients=[address],

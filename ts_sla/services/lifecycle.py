@@ -251,10 +251,16 @@ def decide_extension(ticket, approve: bool, row_name: str | None = None, note: s
 	)
 
 
+def reporter_email(ticket) -> str | None:
+	"""The reporter's email address, when their contact method is a valid email."""
+	address = ticket.contact_detail if ticket.contact_method == "Email" else None
+	return address if address and frappe.utils.validate_email_address(address) else None
+
+
 def notify_reporter_of_extension(ticket, extension) -> int:
 	"""Tell the reporter the new due time when their contact is an email address."""
-	address = ticket.contact_detail if ticket.contact_method == "Email" else None
-	if not address or not frappe.utils.validate_email_address(address):
+	address = reporter_email(ticket)
+	if not address:
 		return 0
 	return send_mail(
 		recipients=[address],

@@ -108,8 +108,11 @@ def check_ticket(name: str, now: dt.datetime | None = None) -> int:
 	for occurrence in sla.occurrences(ticket, now, clocks, calendar):
 		if aware(occurrence.at) <= aware(now):
 			fired += fire(ticket, occurrence, now, known)
-	ticket.reload()
-	sla.update_states(ticket, now)
+	if fired:  # an escalation action may have changed the ticket: read it again
+		ticket.reload()
+		sla.update_states(ticket, now)
+	else:
+		sla.update_states(ticket, now, clocks, calendar)
 	frappe.db.set_value(
 		"Support Ticket",
 		name,
@@ -124,10 +127,8 @@ def rules_for(ticket, occurrence) -> list[tuple[int, str, str]]:
 	policy = frappe.get_cached_doc("SLA Policy", ticket.sla_policy)
 	rules = [
 		(cint(r.level) or 1, r.notify, r.action or "Notify")
-		for r in policy.get("escalation_rules") or []
-		if r.clock == occurrence.clock
-		and float(r.threshold_percent) == float(occurrence.threshold)
-		and (not r.priority or r.priority == ticket.priority)
+		for r in sla.matching_rules(policy, occurrence.clock, ticket.priority)
+		if float(r.threshold_percent) == float(occurrence.threshold)
 	]
 	if rules:
 		return rules

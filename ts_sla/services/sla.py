@@ -175,6 +175,20 @@ def refresh(ticket, now: dt.datetime | None = None) -> None:
 	update_states(ticket, now, clocks, calendar)
 
 
+def read_clock(ticket, clock: Clock, calendar, now: dt.datetime, warning: float):
+	"""The engine's reading of one clock at ``now``; a pause still running counts (the hard limit never pauses)."""
+	running = [p for p in _pauses(ticket, clock.key.title(), open_ones=True) if p[1] is None]
+	return evaluate(
+		calendar,
+		clock.start,
+		clock.target,
+		now,
+		pauses=[] if clock.key == "limit" else running + clock.pauses,
+		stopped_at=clock.stopped_at,
+		warning_percent=warning,
+	)
+
+
 def update_states(ticket, now=None, clocks=None, calendar=None) -> None:
 	"""Set response/resolution status, sla_state and next_check_at from the clocks at ``now``."""
 	now = aware(now or now_datetime())
@@ -183,31 +197,12 @@ def update_states(ticket, now=None, clocks=None, calendar=None) -> None:
 	policy = frappe.get_cached_doc("SLA Policy", ticket.sla_policy)
 	row = priority_row(policy, ticket.priority)
 	warning = row.warning_percent or 75
-	readings = {}
-	for clock in clocks:
-		if clock.key in ("registration", "triage"):
-			continue
-		thresholds = [
-			r.threshold_percent
-			for r in policy.get("escalation_rules") or []
-			if r.clock == {"limit": "Hard Limit"}.get(clock.key, clock.key.title())
-			and (not r.priority or r.priority == ticket.priority)
-		]
-		open_pauses = _pauses(ticket, clock.key.title(), open_ones=True) if clock.key != "limit" else []
-		pauses = [p for p in open_pauses if p[1] is None] + clock.pauses
-		stopped = clock.stopped_at
-		if ticket.status == "Cancelled" and not stopped:
-			continue
-		readings[clock.key] = evaluate(
-			calendar,
-			clock.start,
-			clock.target,
-			now,
-			pauses=pauses if clock.key != "limit" else [],
-			stopped_at=stopped,
-			warning_percent=warning,
-			thresholds=thresholds,
-		)
+	readings = {
+		clock.key: read_clock(ticket, clock, calendar, now, warning)
+		for clock in clocks
+		if clock.key not in ("registration", "triage")
+		and not (ticket.status == "Cancelled" and not clock.stopped_at)
+	}
 	for key, field in (("response", "response_status"), ("resolution", "resolution_status")):
 		reading = readings.get(key)
 		if reading is None:
@@ -247,12 +242,17 @@ class Occurrence:
 	occurrence: str = ""
 
 
-def rule_thresholds(policy, clock: str, priority: str) -> list[float]:
+def matching_rules(policy, clock: str, priority: str) -> list:
+	"""The policy's escalation rows for a clock that apply to a priority (a blank priority applies to all)."""
 	return [
-		float(r.threshold_percent)
+		r
 		for r in policy.get("escalation_rules") or []
 		if r.clock == clock and (not r.priority or r.priority == priority)
 	]
+
+
+def rule_thresholds(policy, clock: str, priority: str) -> list[float]:
+	return [float(r.threshold_percent) for r in matching_rules(policy, clock, priority)]
 
 
 def occurrences(ticket, now: dt.datetime | None = None, clocks=None, calendar=None) -> list[Occurrence]:
@@ -328,16 +328,7 @@ def clock_panel(ticket) -> list[dict]:
 	now = aware(now_datetime())
 	panel = []
 	for clock in clocks:
-		open_pauses = [p for p in _pauses(ticket, clock.key.title(), open_ones=True) if p[1] is None]
-		reading = evaluate(
-			calendar,
-			clock.start,
-			clock.target,
-			now,
-			pauses=([] if clock.key == "limit" else open_pauses + clock.pauses),
-			stopped_at=clock.stopped_at,
-			warning_percent=warning,
-		)
+		reading = read_clock(ticket, clock, calendar, now, warning)
 		panel.append(
 			{
 				"clock": clock.key,
