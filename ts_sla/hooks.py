@@ -27,9 +27,11 @@ fixtures = [
 # --------------------------------------------------------------------
 permission_query_conditions = {
 	"Support Ticket": "ts_sla.services.permissions.get_permission_query_conditions",
+	"SLA Event": "ts_sla.services.permissions.sla_event_query_conditions",
 }
 has_permission = {
 	"Support Ticket": "ts_sla.services.permissions.has_permission",
+	"SLA Event": "ts_sla.services.permissions.sla_event_has_permission",
 }
 
 # Document events: the assignee's first reply or comment is the first response

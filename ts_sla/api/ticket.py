@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import add_to_date, cint, get_url, now_datetime
-from frappe.utils.verified_command import get_signed_params, verify_request
+from frappe.utils import cint, now_datetime
 
-from ts_sla.services import lifecycle, permissions, sla
+from ts_sla.services import confirmation, lifecycle, notifier, permissions, sla
 
 
 def _load(ticket: str, action: str):
-	if not ticket or not frappe.db.exists("Support Ticket", ticket):
+	if not ticket or not isinstance(ticket, str) or not frappe.db.exists("Support Ticket", ticket):
 		frappe.throw(_("Support Ticket {0} not found").format(ticket), frappe.DoesNotExistError)
 	doc = frappe.get_doc("Support Ticket", ticket)
 	if not frappe.has_permission("Support Ticket", "read", doc):
@@ -38,11 +37,52 @@ def assign(
 ) -> dict:
 	"""Assign (or reassign) the ticket to an engineer; agents and supervisors."""
 	doc = _load(ticket, "assign")
-	if tier and tier not in ("L1", "L2", "L3"):
-		frappe.throw(_("Tier must be L1, L2 or L3"))
-	if team and not frappe.db.exists("Support Team", team):
-		frappe.throw(_("Support Team {0} not found").format(team))
 	lifecycle.assign(doc, user, tier=tier, team=team, note=note)
+	return _result(doc)
+
+
+@frappe.whitelist(methods=["POST"])
+def reclassify(
+	ticket: str,
+	reason: str,
+	priority: str | None = None,
+	received_at: str | None = None,
+	occurred_at: str | None = None,
+	sla_policy: str | None = None,
+	support_calendar: str | None = None,
+	technical_domain: str | None = None,
+	problem_type: str | None = None,
+	support_team: str | None = None,
+) -> dict:
+	"""Change what the deadlines or the routing depend on, with a reason; agents and supervisors."""
+	doc = _load(ticket, "reclassify")
+	changes = {
+		"priority": priority,
+		"received_at": received_at,
+		"occurred_at": occurred_at,
+		"sla_policy": sla_policy,
+		"support_calendar": support_calendar,
+		"technical_domain": technical_domain,
+		"problem_type": problem_type,
+		"support_team": support_team,
+	}
+	lifecycle.reclassify(doc, reason, changes)
+	return _result(doc)
+
+
+@frappe.whitelist(methods=["POST"])
+def reprioritise(ticket: str, priority: str, reason: str) -> dict:
+	"""Change the priority (the deadlines follow), with a reason; agents and supervisors."""
+	doc = _load(ticket, "reclassify")
+	lifecycle.reclassify(doc, reason, {"priority": priority})
+	return _result(doc)
+
+
+@frappe.whitelist(methods=["POST"])
+def fulfil_collaboration(ticket: str, request: str | None = None, note: str | None = None) -> dict:
+	"""The asked team delivered: the collaboration request's clock stops."""
+	doc = _load(ticket, "fulfil_collaboration")
+	lifecycle.fulfil_collaboration(doc, request, note)
 	return _result(doc)
 
 
@@ -80,7 +120,11 @@ def resume(ticket: str, note: str | None = None) -> dict:
 
 @frappe.whitelist(methods=["POST"])
 def request_extension(
-	ticket: str, clock: str, reason: str, extra_minutes: float | None = None, new_due: str | None = None
+	ticket: str,
+	clock: str,
+	reason: str,
+	extra_minutes: float | str | None = None,
+	new_due: str | None = None,
 ) -> dict:
 	"""Ask a supervisor for more time on the Response or Resolution clock (reason required)."""
 	doc = _load(ticket, "request_extension")
@@ -105,7 +149,7 @@ def resolve(
 	"""Mark the ticket resolved with a solution summary and result."""
 	doc = _load(ticket, "resolve")
 	lifecycle.resolve(doc, resolution_summary, resolution_result, root_cause)
-	send_confirmation_request(doc)
+	notifier.send_confirmation_request(doc)
 	return _result(doc)
 
 
@@ -156,6 +200,8 @@ def cancel(ticket: str, reason: str) -> dict:
 @frappe.whitelist()
 def get_clocks(ticket: str) -> dict:
 	"""Each clock's due time, state, percentage and paused flag, and the actions open to the user."""
+	if not isinstance(ticket, str) or not frappe.db.exists("Support Ticket", ticket):
+		frappe.throw(_("Support Ticket {0} not found").format(ticket), frappe.DoesNotExistError)
 	if not frappe.has_permission("Support Ticket", "read", ticket):
 		frappe.throw(_("You are not allowed to see ticket {0}").format(ticket), frappe.PermissionError)
 	doc = frappe.get_doc("Support Ticket", ticket)
@@ -170,66 +216,34 @@ def get_clocks(ticket: str) -> dict:
 # -- confirmation by signed link ---------------------------------------------------------------------------
 
 
-def confirmation_link(ticket: str, decision: str) -> str:
-	"""A signed link the reporter can open without logging in, valid for the configured hours."""
-	hours = cint(frappe.db.get_single_value("TS SLA Settings", "signed_link_validity_hours")) or 72
-	expires = add_to_date(now_datetime(), hours=hours).strftime("%Y%m%d%H%M%S")
-	params = get_signed_params({"ticket": ticket, "decision": decision, "expires": expires})
-	return get_url(f"/api/method/ts_sla.api.ticket.confirm_by_link?{params}")
-
-
-def send_confirmation_request(doc) -> None:
-	"""Email the reporter links to confirm or reject the fix, when their contact is an email address."""
-	address = lifecycle.reporter_email(doc)
-	if not address:
+@frappe.whitelist(allow_guest=True, methods=["GET"])
+def confirm_by_link(
+	ticket: str = "", decision: str = "", resolved: str = "", expires: str = "", sig: str = ""
+) -> None:
+	"""The page a link in the resolution email opens: the ticket and the choice; nothing changes on a GET
+	(mail scanners open links)."""
+	doc, title, message, status = confirmation.check(ticket, decision, resolved, expires, sig)
+	if not doc:
+		frappe.respond_as_web_page(title, message, http_status_code=status, indicator_color="red")
 		return
-	lifecycle.send_mail(
-		recipients=[address],
-		subject=_("Ticket {0} is resolved: please confirm").format(doc.name),
-		message=_(
-			"Dear {0},<br><br>Ticket {1} ({2}) was resolved: {3}<br><br>"
-			'<a href="{4}">Confirm it is resolved</a> &nbsp; or &nbsp; <a href="{5}">Tell us it is not</a>'
-		).format(
-			doc.reporter_name,
-			doc.name,
-			doc.subject,
-			doc.resolution_summary,
-			confirmation_link(doc.name, "confirm"),
-			confirmation_link(doc.name, "reject"),
-		),
-		reference_doctype=doc.doctype,
-		reference_name=doc.name,
+	frappe.respond_as_web_page(
+		_("Ticket {0}").format(doc.name), confirmation.form(doc, decision, resolved, expires, sig)
 	)
 
 
-@frappe.whitelist(allow_guest=True, methods=["GET"])
-def confirm_by_link(ticket: str, decision: str, expires: str) -> None:
-	"""The reporter's answer from the signed link in the resolution email."""
-	if not verify_request():  # shows Frappe's "invalid link" page
-		frappe.local.response["http_status_code"] = 403
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+def answer_by_link(
+	ticket: str = "",
+	decision: str = "",
+	resolved: str = "",
+	expires: str = "",
+	sig: str = "",
+	reason: str | None = None,
+) -> None:
+	"""The reporter's answer, posted from the page a signed link opened."""
+	doc, title, message, status = confirmation.check(ticket, decision, resolved, expires, sig)
+	if not doc:
+		frappe.respond_as_web_page(title, message, http_status_code=status, indicator_color="red")
 		return
-	if now_datetime().strftime("%Y%m%d%H%M%S") > expires:
-		frappe.respond_as_web_page(
-			_("Link expired"), _("This confirmation link has expired."), http_status_code=410
-		)
-		return
-	doc = frappe.get_doc("Support Ticket", ticket)
-	if doc.status != "Resolved":
-		frappe.respond_as_web_page(
-			_("Already answered"), _("Ticket {0} is {1}; nothing to confirm.").format(ticket, _(doc.status))
-		)
-		return
-	user = frappe.session.user
-	frappe.set_user("Administrator")
-	try:
-		if decision == "confirm":
-			lifecycle.confirm(doc, _("Confirmed by the reporter through the emailed link"))
-			message = _("Thank you: ticket {0} is confirmed as resolved.").format(ticket)
-		else:
-			lifecycle.reject_resolution(doc, _("The reporter says the fix did not work (emailed link)"))
-			message = _("Thank you: ticket {0} is back with the engineer.").format(ticket)
-	finally:
-		frappe.set_user(user)
-	# An emailed link is a GET, and Frappe commits only unsafe methods: the answer must be kept explicitly.
-	frappe.db.commit()  # nosemgrep
-	frappe.respond_as_web_page(_("Ticket {0}").format(ticket), message, indicator_color="green")
+	message = confirmation.answer(doc, decision, reason)
+	frappe.respond_as_web_page(_("Ticket {0}").format(doc.name), message, indicator_color="green")

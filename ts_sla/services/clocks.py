@@ -15,8 +15,18 @@ from frappe import _
 from frappe.utils import get_datetime, get_system_timezone
 
 from ts_sla.sla import Basis, SLAError, SupportCalendar, Target
+from ts_sla.sla.calendar import HORIZON_DAYS
 
 UNIT_MINUTES = {"Minutes": 1, "Hours": 60, "Days": 1440}
+__all__ = [
+	"HORIZON_DAYS",
+	"aware",
+	"calendar_from_doc",
+	"get_calendar",
+	"make_target",
+	"naive",
+	"system_zone",
+]
 
 
 def system_zone() -> ZoneInfo:

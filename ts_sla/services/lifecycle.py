@@ -8,36 +8,19 @@ these functions check the action's own rules (required reason, summary, rating r
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import frappe
 from frappe import _
 from frappe.utils import cint, get_datetime, now_datetime
 
-from ts_sla.services import sla
-from ts_sla.services.clocks import aware, get_calendar, naive
-from ts_sla.sla import Basis, Target, due
-
-OPEN = ("New", "Assigned", "In Progress", "Waiting for Customer", "Resolved", "Confirmed")
-TRANSITIONS = {
-	"New": {"Assigned", "Cancelled"},
-	"Assigned": {"In Progress", "Cancelled"},
-	"In Progress": {"Waiting for Customer", "Resolved", "Cancelled"},
-	"Waiting for Customer": {"In Progress", "Resolved", "Cancelled"},
-	"Resolved": {"Confirmed", "In Progress", "Closed", "Cancelled"},
-	"Confirmed": {"Closed", "Cancelled"},
-	"Closed": set(),
-	"Cancelled": set(),
-}
-
-
-def check_transition(old: str, new: str) -> None:
-	if old != new and new not in TRANSITIONS.get(old, set()):
-		frappe.throw(
-			_("A ticket cannot go from {0} to {1}").format(_(old), _(new)), title=_("Invalid status change")
-		)
+from ts_sla.services import guard, sla, teams
+from ts_sla.services.clocks import naive
+from ts_sla.services.states import DEADLINE_FIELDS, EXTENDABLE
 
 
 def _required(value, label: str) -> str:
+	guard.check_text(value, label)
 	value = (value or "").strip() if isinstance(value, str) else value
 	if not value:
 		frappe.throw(_("{0} is required").format(_(label)), frappe.MandatoryError, title=_("Missing value"))
@@ -59,15 +42,36 @@ def _now() -> dt.datetime:
 # -- assignment and response ------------------------------------------------------------------------------
 
 
+TIERS = ("L1", "L2", "L3")
+
+
 def assign(
 	ticket, user: str, tier: str | None = None, team: str | None = None, note: str | None = None
 ) -> None:
-	"""Assign the ticket to an engineer through Frappe's assignment (ToDo), keeping the ticket's fields in step."""
+	"""Assign the ticket to an engineer through Frappe's assignment (ToDo), keeping the ticket's fields in step.
+
+	The assignee must be able to own tickets of the team (``teams.can_own``); a reassignment away from
+	someone needs a note saying why."""
 	from frappe.desk.form import assign_to
 
-	if not frappe.db.exists("User", {"name": user, "enabled": 1}):
-		frappe.throw(_("User {0} does not exist or is disabled").format(user), title=_("Invalid assignee"))
+	guard.check_text(note, "Note")
+	if tier and tier not in TIERS:
+		frappe.throw(_("Tier must be L1, L2 or L3"), title=_("Invalid tier"))
+	if team and not frappe.db.exists("Support Team", team):
+		frappe.throw(_("Support Team {0} not found").format(team), title=_("Invalid team"))
+	target_team = team or ticket.support_team
+	if not isinstance(user, str) or not teams.can_own(user, target_team):
+		frappe.throw(
+			_("{0} cannot be assigned: choose an active member of {1} with the Support Engineer role").format(
+				user, target_team or _("a support team")
+			),
+			title=_("Invalid assignee"),
+		)
 	previous = ticket.assigned_to
+	if previous and previous != user and not (note or "").strip():
+		frappe.throw(
+			_("Say why the ticket moves from {0} to {1}").format(previous, user), title=_("Reason required")
+		)
 	if previous and previous != user:
 		assign_to.remove(ticket.doctype, ticket.name, previous, ignore_permissions=True)
 	if previous != user:
@@ -97,6 +101,52 @@ def assign(
 		else _("Assigned to {0}").format(user)
 	)
 	_save(ticket, "assign", f"{text}{': ' + note if note else ''}")
+
+
+#: What the reclassify action may change, besides the deadline fields.
+RECLASSIFIABLE = (*DEADLINE_FIELDS, "problem_type", "support_team")
+
+
+def reclassify(ticket, reason: str, changes: dict) -> list[str]:
+	"""Change what the deadlines or the routing depend on (priority, receipt, policy, calendar, domain,
+	team): a reason is required and recorded with who changed what; the deadlines are recomputed."""
+	reason = _required(reason, "Reason")
+	unknown = set(changes) - set(RECLASSIFIABLE)
+	if unknown:
+		frappe.throw(_("Cannot reclassify {0}").format(", ".join(sorted(unknown))), title=_("Invalid field"))
+	changed = []
+	for field, value in changes.items():
+		if value in (None, ""):
+			continue
+		guard.check_text(value, ticket.meta.get_label(field))
+		if str(value) != str(ticket.get(field) or ""):
+			ticket.set(field, value)
+			changed.append(field)
+	if not changed:
+		frappe.throw(_("Nothing to change"), title=_("Nothing to change"))
+	if "priority" in changed and ticket.priority not in ("P0", "P1", "P2", "P3"):
+		frappe.throw(_("Priority must be P0, P1, P2 or P3"), title=_("Invalid priority"))
+	if (
+		"support_team" in changed
+		and ticket.assigned_to
+		and not teams.can_own(ticket.assigned_to, ticket.support_team)
+	):
+		frappe.throw(
+			_("{0} is not a member of {1}: assign the ticket to one of its engineers instead").format(
+				ticket.assigned_to, ticket.support_team
+			),
+			title=_("Invalid team"),
+		)
+	if "sla_policy" in changed and not frappe.db.get_value("SLA Policy", ticket.sla_policy, "enabled"):
+		frappe.throw(_("SLA Policy {0} is not enabled").format(ticket.sla_policy), title=_("Invalid policy"))
+	ticket.flags.ts_reason = reason
+	summary = "; ".join(f"{_(ticket.meta.get_label(f))}: {ticket.get(f)}" for f in changed)
+	_save(
+		ticket,
+		"reclassify",
+		_("Reclassified by {0} ({1}). Reason: {2}").format(frappe.session.user, summary, reason),
+	)
+	return changed
 
 
 def respond(ticket, note: str | None = None) -> None:
@@ -175,26 +225,32 @@ def resume(ticket, note: str | None = None) -> None:
 # -- extensions ---------------------------------------------------------------------------------------------
 
 
+#: The longest extension one request may ask for: the engine's horizon.
+MAX_EXTENSION_MINUTES = 5 * 365 * 1440
+
+
 def request_extension(
-	ticket, clock: str, reason: str, extra_minutes: float | None = None, new_due: str | None = None
+	ticket, clock: str, reason: str, extra_minutes: float | None = None, new_due=None
 ) -> None:
+	"""Ask for more time on a running clock: ``extra_minutes`` on the clock's basis (business minutes for a
+	working-days clock), or a ``new_due`` instant, turned into the same amount of time from today's due."""
 	reason = _required(reason, "Reason")
-	if clock not in ("Response", "Resolution"):
+	if clock not in EXTENDABLE:
 		frappe.throw(_("An extension is for the Response or the Resolution clock"), title=_("Invalid clock"))
 	if (clock == "Response" and ticket.first_responded_at) or (clock == "Resolution" and ticket.resolved_at):
 		frappe.throw(_("The {0} clock has already stopped").format(_(clock)), title=_("Clock stopped"))
 	current = get_datetime(ticket.response_due if clock == "Response" else ticket.resolution_due)
-	if new_due:
-		try:
-			new_due = get_datetime(new_due)
-		except Exception:
-			frappe.throw(
-				_("New Due is not a valid date and time: {0}").format(new_due), title=_("Invalid date")
-			)
+	if new_due not in (None, ""):
+		new_due = guard.parse_datetime(new_due, "New Due")
 		if new_due <= current:
-			frappe.throw(_("The new due time must be after the current one ({0})").format(current))
-	elif not extra_minutes or float(extra_minutes) <= 0:
-		frappe.throw(_("Give the extra time in minutes or a new due time"), title=_("Missing extension"))
+			frappe.throw(
+				_("The new due time must be after the current one ({0})").format(current),
+				title=_("Invalid date"),
+			)
+		extra_minutes = _minutes(sla.extension_minutes(ticket, clock, current, new_due))
+	else:
+		new_due = None
+		extra_minutes = _minutes(extra_minutes)
 	ticket.append(
 		"extensions",
 		{
@@ -214,7 +270,29 @@ def request_extension(
 	)
 
 
+def _minutes(value) -> float:
+	"""Extra minutes from a client: a finite number above 0 and within the engine's horizon."""
+	try:
+		minutes = float(value)
+	except (TypeError, ValueError):
+		minutes = None
+	if minutes is None or isinstance(value, bool) or not math.isfinite(minutes) or minutes <= 0:
+		frappe.throw(
+			_("Give the extra time as a number of minutes above 0, or a new due time"),
+			title=_("Missing extension"),
+		)
+	if minutes > MAX_EXTENSION_MINUTES:
+		frappe.throw(
+			_("An extension can add at most {0} minutes (5 years)").format(MAX_EXTENSION_MINUTES),
+			title=_("Extension too long"),
+		)
+	return round(minutes, 2)
+
+
 def decide_extension(ticket, approve: bool, row_name: str | None = None, note: str | None = None) -> None:
+	"""Approve or reject a pending extension. Approved, the clock's due moves from its current due (after the
+	pauses since the request) by the requested time; nobody decides their own request."""
+	guard.check_text(note, "Note")
 	pending = [
 		e
 		for e in ticket.get("extensions") or []
@@ -222,25 +300,23 @@ def decide_extension(ticket, approve: bool, row_name: str | None = None, note: s
 	]
 	if not pending:
 		frappe.throw(_("There is no pending extension to decide"), title=_("Nothing to decide"))
-	extension = pending[-1]
+	others = [e for e in pending if e.requested_by != frappe.session.user]
+	extension = others[-1] if others else pending[-1]
+	if extension.requested_by == frappe.session.user:
+		frappe.throw(
+			_("You requested this extension: another supervisor must decide it"),
+			frappe.PermissionError,
+			title=_("Not permitted"),
+		)
 	now = _now()
 	extension.decided_by, extension.decided_at, extension.decision_note = frappe.session.user, now, note
 	if not approve:
 		extension.status = "Rejected"
 		_save(ticket, "decide_extension", _("Extension rejected{0}").format(": " + note if note else ""))
 		return
-	if not extension.new_due:
-		clocks, calendar = sla.clocks_of(ticket)
-		clock = next(c for c in clocks if c.key == extension.clock.lower())
-		basis = Basis.BUSINESS if clock.target.basis is Basis.WORKING_DAYS else clock.target.basis
-		extension.new_due = naive(
-			due(
-				calendar,
-				aware(get_datetime(extension.previous_due)),
-				Target(float(extension.extra_minutes), basis),
-			)
-		)
 	extension.status = "Approved"
+	extension.new_due = None
+	extension.new_due = naive(sla.extended_due(ticket, extension))
 	extension.customer_notified = notify_reporter_of_extension(ticket, extension)
 	_save(
 		ticket,
@@ -248,6 +324,28 @@ def decide_extension(ticket, approve: bool, row_name: str | None = None, note: s
 		_("Extension approved: the {0} clock is now due {1}{2}").format(
 			_(extension.clock), extension.new_due, ": " + note if note else ""
 		),
+	)
+
+
+def fulfil_collaboration(ticket, request: str | None = None, note: str | None = None) -> None:
+	"""The asked team delivered what the lead team needed: the request's 24-hour clock stops."""
+	guard.check_text(note, "Note")
+	open_requests = [
+		c
+		for c in ticket.get("collaborations") or []
+		if not c.fulfilled_at and (not request or c.name == request)
+	]
+	if not open_requests:
+		frappe.throw(_("There is no open collaboration request to fulfil"), title=_("Nothing to fulfil"))
+	row = open_requests[0]
+	row.fulfilled_at = _now()
+	row.fulfilled_by = frappe.session.user
+	if note:
+		row.note = note
+	_save(
+		ticket,
+		"fulfil_collaboration",
+		_("Team {0} delivered what was asked{1}").format(row.support_team, ": " + note if note else ""),
 	)
 
 

@@ -17,11 +17,11 @@ import datetime as dt
 import frappe
 from frappe import _
 from frappe.query_builder import DocType
-from frappe.utils import cint, get_datetime, getdate, now_datetime
+from frappe.utils import cint, get_datetime, get_time, now_datetime
 
 from ts_sla.services import notifier, routing, sla
 from ts_sla.services.clocks import aware, get_calendar, naive
-from ts_sla.services.routing import active_members, on_duty
+from ts_sla.services.teams import active_members, on_duty
 
 BATCH = 1000
 FINAL = ("Closed", "Cancelled")
@@ -82,12 +82,10 @@ def _guarded(name: str, commit: bool, work):
 
 def _check_if_still_due(name: str, now: dt.datetime) -> int:
 	"""Lock the ticket row first: a second worker waits here, then sees the first one's work and skips."""
-	row = frappe.db.sql(
-		"SELECT `next_check_at`, `status` FROM `tabSupport Ticket` WHERE `name` = %s FOR UPDATE",
-		(name,),
-		as_dict=True,
+	row = frappe.db.get_value(
+		"Support Ticket", name, ["next_check_at", "status"], as_dict=True, for_update=True
 	)
-	if not row or not row[0].next_check_at or row[0].next_check_at > now or row[0].status in FINAL:
+	if not row or not row.next_check_at or row.next_check_at > now or row.status in FINAL:
 		return 0
 	return check_ticket(name, now)
 
@@ -137,8 +135,7 @@ def rules_for(ticket, occurrence) -> list[tuple[int, str, str]]:
 
 
 def event_key(ticket, occurrence, level: int) -> str:
-	when = occurrence.occurrence or naive(occurrence.due).isoformat()
-	return f"{ticket}|{occurrence.clock}|{occurrence.threshold:g}|{level}|{when}"[:140]
+	return f"{ticket}|{occurrence.clock}|{occurrence.threshold:g}|{level}|{occurrence.when}"[:140]
 
 
 def fire(ticket, occurrence, now: dt.datetime, known: set | None = None) -> int:
@@ -256,21 +253,27 @@ def act(ticket, action: str, occurrence) -> str:
 
 
 def daily_progress_check(now: dt.datetime | None = None, commit: bool = True) -> int:
-	"""Scheduler entry (every 10 minutes): past a policy's cut-off on a working day, flag once each open
-	ticket of that policy with no progress update today."""
+	"""Scheduler entry (every 10 minutes): past a policy's cut-off on a working day of its calendar (in the
+	calendar's own zone), flag once each open ticket of that policy with no progress update that day. One
+	ticket's failure is logged and skipped; it never stops the job."""
 	now = now or now_datetime()
-	today = getdate(now)
 	fired = 0
 	for policy in frappe.get_all(
 		"SLA Policy", filters={"enabled": 1}, fields=["name", "daily_progress_cutoff", "support_calendar"]
 	):
-		cutoff = get_datetime(f"{today} {policy.daily_progress_cutoff or '17:00:00'}")
+		calendar = get_calendar(policy.support_calendar)
+		local_now = aware(now).astimezone(calendar.tz)
+		today = local_now.date()
+		cutoff_time = get_time(policy.daily_progress_cutoff or "17:00:00")
+		local_cutoff = dt.datetime.combine(today, cutoff_time).replace(tzinfo=calendar.tz)
+		local_midnight = dt.datetime.combine(today, dt.time()).replace(tzinfo=calendar.tz)
 		marker = f"ts_sla:daily_progress:{policy.name}:{today}"
-		if now < cutoff or frappe.cache.get_value(marker):
+		if local_now < local_cutoff or frappe.cache.get_value(marker):
 			continue
-		if not get_calendar(policy.support_calendar).is_working_day(today.toordinal()):
+		if not calendar.is_working_day(today.toordinal()):
 			frappe.cache.set_value(marker, 1, expires_in_sec=2 * 86400)
 			continue
+		cutoff, day_start = naive(local_cutoff), naive(local_midnight)
 		ticket = DocType("Support Ticket")
 		stale = (
 			frappe.qb.from_(ticket)
@@ -278,21 +281,16 @@ def daily_progress_check(now: dt.datetime | None = None, commit: bool = True) ->
 			.where(ticket.sla_policy == policy.name)
 			.where(ticket.status.isin(sla.WORKING_STATES))
 			.where(ticket.registered_at < cutoff)
-			.where(ticket.last_progress_at.isnull() | (ticket.last_progress_at < get_datetime(today)))
+			.where(ticket.last_progress_at.isnull() | (ticket.last_progress_at < day_start))
 		).run(pluck=True)
+		occurrence = sla.Occurrence(
+			"Daily Progress", "Reminder", 100.0, local_cutoff, local_cutoff, str(today)
+		)
 		for name in stale:
-			try:
-				doc = frappe.get_doc("Support Ticket", name)
-				occurrence = sla.Occurrence(
-					"Daily Progress", "Reminder", 100.0, aware(cutoff), aware(cutoff), str(today)
-				)
-				frappe.db.savepoint("ts_sla_ticket")
-				fired += fire(doc, occurrence, now)
-				if commit:
-					frappe.db.commit()  # nosemgrep: per-ticket, as in the tick
-			except Exception:
-				frappe.db.rollback(save_point="ts_sla_ticket")
-				frappe.log_error(title=_("Daily progress check failed for {0}").format(name))
+			result = _guarded(
+				name, commit, lambda name=name: fire(frappe.get_doc("Support Ticket", name), occurrence, now)
+			)
+			fired += result or 0
 		frappe.cache.set_value(marker, 1, expires_in_sec=2 * 86400)
 	return fired
 

@@ -16,7 +16,7 @@ import requests
 from frappe import _
 from frappe.utils import get_url_to_form
 
-from ts_sla.services.routing import active_members, on_duty
+from ts_sla.services.teams import active_members, on_duty
 
 ROBOT_ATTEMPTS = 3
 
@@ -60,6 +60,33 @@ def notify(users: list[str], subject: str, message: str, ticket, alert: bool = T
 				after_commit=True,
 			)
 	return users
+
+
+def send_confirmation_request(doc) -> None:
+	"""Email the reporter links to confirm or reject the fix, when their contact is an email address."""
+	from ts_sla.services import confirmation
+	from ts_sla.services.lifecycle import reporter_email, send_mail
+
+	address = reporter_email(doc)
+	if not address:
+		return
+	send_mail(
+		recipients=[address],
+		subject=_("Ticket {0} is resolved: please confirm").format(doc.name),
+		message=_(
+			"Dear {0},<br><br>Ticket {1} ({2}) was resolved: {3}<br><br>"
+			'<a href="{4}">Confirm it is resolved</a> &nbsp; or &nbsp; <a href="{5}">Tell us it is not</a>'
+		).format(
+			frappe.utils.escape_html(doc.reporter_name or ""),
+			doc.name,
+			frappe.utils.escape_html(doc.subject or ""),
+			frappe.utils.escape_html(doc.resolution_summary or ""),
+			confirmation.link(doc, "confirm"),
+			confirmation.link(doc, "reject"),
+		),
+		reference_doctype=doc.doctype,
+		reference_name=doc.name,
+	)
 
 
 def p0_alarm(ticket) -> list[str]:

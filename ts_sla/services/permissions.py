@@ -13,12 +13,23 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-AGENT, ENGINEER, SUPERVISOR, MANAGER = (
-	"Support Agent",
-	"Support Engineer",
-	"Support Supervisor",
-	"Support Manager",
+from ts_sla.services.states import (
+	AGENT,
+	ASSIGNED,
+	CLOSED,
+	CONFIRMED,
+	ENGINEER,
+	IN_PROGRESS,
+	MANAGER,
+	NEW,
+	OPEN,
+	RESOLVED,
+	SUPERVISOR,
+	WAITING,
+	WORKING,
 )
+from ts_sla.services.teams import user_teams
+
 SUPERVISING = {SUPERVISOR, MANAGER, "System Manager"}
 STAFF = {AGENT, *SUPERVISING}
 
@@ -35,14 +46,6 @@ def is_supervisor(user: str | None = None) -> bool:
 def is_staff(user: str | None = None) -> bool:
 	user = user or frappe.session.user
 	return user == "Administrator" or bool(roles(user) & STAFF)
-
-
-def user_teams(user: str) -> list[str]:
-	return frappe.get_all(
-		"Support Team Member",
-		filters={"user": user, "active": 1, "parenttype": "Support Team"},
-		pluck="parent",
-	)
 
 
 def is_team_engineer(ticket, user: str | None = None) -> bool:
@@ -88,6 +91,16 @@ def get_permission_query_conditions(user: str | None = None) -> str:
 	return "(" + " or ".join(conditions) + ")"
 
 
+def readable_condition(user: str | None = None) -> str:
+	"""SQL condition on `tabSupport Ticket` for the tickets the user may read ("" for staff); Guest and
+	users without read permission are refused. Figures and charts use it so nobody counts what they
+	cannot see."""
+	user = user or frappe.session.user
+	if user == "Guest" or not frappe.has_permission("Support Ticket", "read", user=user):
+		frappe.throw(_("Not permitted"), frappe.PermissionError)
+	return get_permission_query_conditions(user)
+
+
 def has_permission(doc, ptype: str = "read", user: str | None = None) -> bool | None:
 	"""Document-level check for Support Ticket (the role permissions decide the rest)."""
 	user = user or frappe.session.user
@@ -106,29 +119,40 @@ def has_permission(doc, ptype: str = "read", user: str | None = None) -> bool | 
 
 # -- actions ------------------------------------------------------------------------------------------
 
-OPEN_STATES = ("New", "Assigned", "In Progress", "Waiting for Customer", "Resolved", "Confirmed")
-WORKING_STATES = ("Assigned", "In Progress", "Waiting for Customer")
-
 
 def _worker(ticket, user) -> bool:
 	return is_supervisor(user) or is_team_engineer(ticket, user)
 
 
+def _staff(ticket, user) -> bool:
+	return is_staff(user)
+
+
+def _for_reporter(ticket, user) -> bool:
+	return is_reporter(ticket, user) or is_supervisor(user)
+
+
+def _supervisor(ticket, user) -> bool:
+	return is_supervisor(user)
+
+
 #: action -> (states it is allowed in, who may take it)
 ACTIONS = {
-	"assign": (("New", "Assigned", "In Progress", "Waiting for Customer"), lambda t, u: is_staff(u)),
-	"respond": (("Assigned",), _worker),
-	"add_progress": (WORKING_STATES, _worker),
-	"wait_for_customer": (("In Progress",), _worker),
-	"resume": (("Waiting for Customer",), _worker),
-	"request_extension": (WORKING_STATES, _worker),
-	"decide_extension": (OPEN_STATES, lambda t, u: is_supervisor(u)),
-	"resolve": (("In Progress", "Waiting for Customer"), _worker),
-	"confirm": (("Resolved",), lambda t, u: is_reporter(t, u) or is_supervisor(u)),
-	"reject_resolution": (("Resolved",), lambda t, u: is_reporter(t, u) or is_supervisor(u)),
-	"rate": (("Resolved", "Confirmed", "Closed"), lambda t, u: is_reporter(t, u) or is_supervisor(u)),
-	"close": (("Resolved", "Confirmed"), lambda t, u: is_supervisor(u)),
-	"cancel": (OPEN_STATES, lambda t, u: is_staff(u)),
+	"assign": ((NEW, *WORKING), _staff),
+	"reclassify": ((NEW, *WORKING), _staff),
+	"respond": ((ASSIGNED,), _worker),
+	"add_progress": (WORKING, _worker),
+	"wait_for_customer": ((IN_PROGRESS,), _worker),
+	"resume": ((WAITING,), _worker),
+	"request_extension": (WORKING, _worker),
+	"decide_extension": (OPEN, _supervisor),
+	"fulfil_collaboration": (OPEN, _worker),
+	"resolve": ((IN_PROGRESS, WAITING), _worker),
+	"confirm": ((RESOLVED,), _for_reporter),
+	"reject_resolution": ((RESOLVED,), _for_reporter),
+	"rate": ((RESOLVED, CONFIRMED, CLOSED), _for_reporter),
+	"close": ((RESOLVED, CONFIRMED), _supervisor),
+	"cancel": (OPEN, _staff),
 }
 
 
@@ -141,9 +165,13 @@ def allowed_actions(ticket, user: str | None = None) -> list[str]:
 		name for name, (states, who) in ACTIONS.items() if ticket.status in states and who(ticket, user)
 	]
 	if "decide_extension" in allowed and not any(
-		e.status == "Pending" for e in ticket.get("extensions") or []
+		e.status == "Pending" and e.requested_by != user for e in ticket.get("extensions") or []
 	):
 		allowed.remove("decide_extension")
+	if "fulfil_collaboration" in allowed and not any(
+		not c.fulfilled_at for c in ticket.get("collaborations") or []
+	):
+		allowed.remove("fulfil_collaboration")
 	return allowed
 
 
@@ -165,3 +193,27 @@ def check_action(ticket, action: str, user: str | None = None) -> None:
 			frappe.ValidationError,
 			title=_("Not allowed in this state"),
 		)
+
+
+# -- SLA Events: the same rows as their tickets -----------------------------------------------------------
+
+
+def sla_event_query_conditions(user: str | None = None) -> str:
+	"""List / report filter for SLA Event: only events of tickets the user may read."""
+	user = user or frappe.session.user
+	if is_staff(user):
+		return ""
+	tickets = get_permission_query_conditions(user)
+	return (
+		"`tabSLA Event`.`ticket` in (select `tabSupport Ticket`.`name` from `tabSupport Ticket`"
+		f" where {tickets})"
+	)
+
+
+def sla_event_has_permission(doc, ptype: str = "read", user: str | None = None) -> bool | None:
+	user = user or frappe.session.user
+	if user == "Guest":
+		return False
+	if is_staff(user):
+		return None
+	return frappe.has_permission("Support Ticket", "read", doc.ticket, user=user)

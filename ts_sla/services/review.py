@@ -11,6 +11,8 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, cint, get_datetime, getdate, today
 
+from ts_sla.services import permissions
+
 TICKET_FIELDS = [
 	"name",
 	"subject",
@@ -108,19 +110,24 @@ def week_tickets(start: dt.date, end: dt.date, extra_filters: dict | None = None
 	)
 
 
-def trend(end: dt.date, weeks: int = 12) -> list[dict]:
-	"""Tickets and SLA met % for each of the ``weeks`` weeks ending with the week of ``end`` (one query)."""
+#: The Monday of a ticket's received week, in SQL (the one place weeks are bucketed).
+WEEK_SQL = "DATE_SUB(DATE(`received_at`), INTERVAL WEEKDAY(`received_at`) DAY)"
+
+
+def trend(end: dt.date, weeks: int = 12, condition: str = "") -> list[dict]:
+	"""Tickets and SLA met % for each of the ``weeks`` weeks ending with the week of ``end`` (one query);
+	``condition`` restricts the tickets (the reader's row-level permission)."""
 	start = end - dt.timedelta(days=7 * weeks - 1)
 	rows = frappe.db.sql(
-		"""
-		SELECT DATE_SUB(DATE(`received_at`), INTERVAL WEEKDAY(`received_at`) DAY) AS week,
+		f"""
+		SELECT {WEEK_SQL} AS week,
 			COUNT(*) AS total,
 			SUM(`response_status` = 'Met' AND `resolution_status` = 'Met') AS met,
 			SUM(`response_status` = 'Breached' OR `resolution_status` = 'Breached') AS breached
 		FROM `tabSupport Ticket`
-		WHERE `received_at` BETWEEN %s AND %s
+		WHERE `received_at` BETWEEN %s AND %s {"AND " + condition if condition else ""}
 		GROUP BY week
-		""",
+		""",  # nosemgrep: WEEK_SQL is a constant, condition comes from the permission query
 		(get_datetime(f"{start} 00:00:00"), get_datetime(f"{end} 23:59:59.999999")),
 		as_dict=True,
 	)
@@ -261,3 +268,37 @@ def quarterly_policy_reminder(day=None) -> int:
 			).insert(ignore_permissions=True)
 			made += 1
 	return made
+
+
+def weekly_series(kind: str, weeks: int = 12, condition: str = "") -> dict:
+	"""Chart data for the last ``weeks`` weeks: tickets per priority, or SLA met %."""
+	end = week_bounds(getdate())[1]
+	if kind == "met":
+		points = trend(end, weeks, condition)
+		return {
+			"labels": [str(p["week"]) for p in points],
+			"datasets": [{"name": _("SLA Met %"), "values": [p["achievement"] or 0 for p in points]}],
+		}
+	start = end - dt.timedelta(days=7 * weeks - 1)
+	rows = frappe.db.sql(
+		f"""
+		SELECT {WEEK_SQL} AS week, `priority`, COUNT(*) AS n
+		FROM `tabSupport Ticket` WHERE `received_at` BETWEEN %s AND %s {"AND " + condition if condition else ""}
+		GROUP BY week, `priority`
+		""",  # nosemgrep: WEEK_SQL is a constant, condition comes from the permission query
+		(get_datetime(f"{start} 00:00:00"), get_datetime(f"{end} 23:59:59.999999")),
+		as_dict=True,
+	)
+	labels = [start + dt.timedelta(days=7 * i) for i in range(weeks)]
+	counts = {(getdate(r.week), r.priority): r.n for r in rows}
+	return {
+		"labels": [str(w) for w in labels],
+		"datasets": [
+			{"name": p, "values": [counts.get((w, p), 0) for w in labels]} for p in ("P0", "P1", "P2", "P3")
+		],
+	}
+
+
+def readable_weekly_series(kind: str, weeks: int = 12) -> dict:
+	"""``weekly_series`` over the tickets the session user may read (what the workspace charts show)."""
+	return weekly_series(kind, weeks, permissions.readable_condition())

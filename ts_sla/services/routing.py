@@ -8,37 +8,11 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import cint, now_datetime
+from frappe.utils import cint
 
-from ts_sla.services import lifecycle
-
-WORKING = ("Assigned", "In Progress", "Waiting for Customer")
-
-
-def team_for_domain(domain: str | None) -> str | None:
-	"""The team serving a technical domain (the first by name when several do)."""
-	if not domain:
-		return None
-	teams = frappe.get_all(
-		"Support Team Domain",
-		filters={"technical_domain": domain, "parenttype": "Support Team"},
-		pluck="parent",
-		order_by="parent asc",
-	)
-	return teams[0] if teams else None
-
-
-def active_members(team: str, tier: str | None = None) -> list[str]:
-	filters = {"parent": team, "parenttype": "Support Team", "active": 1}
-	if tier:
-		filters["tier"] = tier
-	users = frappe.get_all("Support Team Member", filters=filters, pluck="user", order_by="idx asc")
-	enabled = (
-		set(frappe.get_all("User", filters={"name": ("in", users), "enabled": 1}, pluck="name"))
-		if users
-		else set()
-	)
-	return [u for u in users if u in enabled]
+from ts_sla.services import lifecycle, notifier
+from ts_sla.services.states import WORKING
+from ts_sla.services.teams import active_members, team_for_domain
 
 
 def pick_engineer(team: str, tier: str = "L2") -> str | None:
@@ -100,20 +74,7 @@ def warn(ticket, message: str) -> None:
 
 def on_registered(ticket) -> None:
 	"""At registration: route the ticket (when enabled) and raise the P0 alarm."""
-	from ts_sla.services import notifier
-
 	if cint(frappe.db.get_single_value("TS SLA Settings", "auto_assign")) and not ticket.assigned_to:
 		route(ticket)
 	if ticket.priority == "P0":
 		notifier.p0_alarm(ticket)
-
-
-def on_duty(at=None, duty_role: str | None = None, team: str | None = None) -> list[str]:
-	"""Users on duty at an instant (default now), optionally by duty role and team."""
-	at = at or now_datetime()
-	filters = {"from_datetime": ("<=", at), "to_datetime": (">", at)}
-	if duty_role:
-		filters["duty_role"] = duty_role
-	if team:
-		filters["support_team"] = team
-	return sorted(set(frappe.get_all("Duty Roster", filters=filters, pluck="user")))

@@ -16,6 +16,7 @@ from frappe.utils import get_system_timezone, now_datetime
 
 from ts_sla.services.clocks import aware, engine_error, get_calendar, make_target, naive
 from ts_sla.services.policy import find_policy, priority_row
+from ts_sla.services.states import EXTENDABLE
 from ts_sla.sla import Basis, ClockState, SLAError, Target, due, elapsed, evaluate, explain
 from ts_sla.sla.clock import pauses_to_us, threshold_us
 
@@ -64,23 +65,65 @@ def _pauses(ticket, clock: str, open_ones: bool = False) -> list:
 	return pauses
 
 
+def _extension_basis(target: Target) -> Basis:
+	"""Extensions of a working-days clock are counted in business minutes."""
+	return Basis.BUSINESS if target.basis is Basis.WORKING_DAYS else target.basis
+
+
+def _extension_amount(calendar, clock: Clock, extension) -> float:
+	"""The minutes an extension adds (rows from before amounts were recorded: from their new due)."""
+	if extension.extra_minutes:
+		return float(extension.extra_minutes)
+	if extension.new_due and extension.previous_due:
+		basis = _extension_basis(clock.target)
+		return elapsed(calendar, aware(extension.previous_due), aware(extension.new_due), basis)
+	return 0.0
+
+
 def _apply_extension(ticket, calendar, clock: Clock) -> None:
-	"""An approved extension restarts the clock at the decision with the time left to its new due."""
-	approved = [
-		e
-		for e in ticket.get("extensions") or []
-		if e.status == "Approved" and e.clock == clock.key.title() and e.new_due and e.decided_at
-	]
+	"""Approved extensions move the clock's due from its current due (every pause counted) by their time;
+	the clock then runs from the last decision towards that due, so its warnings are of the extended span."""
+	approved = sorted(
+		(
+			e
+			for e in ticket.get("extensions") or []
+			if e.status == "Approved" and e.clock == CLOCK_NAMES[clock.key] and e.decided_at
+		),
+		key=lambda e: aware(e.decided_at),
+	)
 	if not approved:
 		return
-	extension = max(approved, key=lambda e: aware(e.decided_at))
-	decided, new_due = aware(extension.decided_at), aware(extension.new_due)
-	basis = Basis.BUSINESS if clock.target.basis is Basis.WORKING_DAYS else clock.target.basis
-	minutes = elapsed(calendar, decided, new_due, basis) if new_due > decided else 0
-	later = [(s, e) for s, e in clock.pauses if s >= decided]
-	clock.start, clock.target, clock.pauses = decided, Target(minutes, basis), later
-	clock.due = due(calendar, decided, clock.target, later)
+	basis = _extension_basis(clock.target)
+	extended = clock.due
+	for extension in approved:
+		extended = due(
+			calendar, extended, Target(_extension_amount(calendar, clock, extension), basis), clock.pauses
+		)
+	decided = aware(approved[-1].decided_at)
+	if extended > decided:
+		later = [(s, e) for s, e in clock.pauses if e is None or e > decided]
+		clock.start, clock.pauses = decided, later
+		clock.target = Target(elapsed(calendar, decided, extended, basis, later), basis)
+		clock.due = due(calendar, decided, clock.target, later)
+	else:  # extended, and still overdue at the decision
+		clock.start, clock.target, clock.pauses, clock.due = extended, Target(0, basis), [], extended
 	clock.label = _("{0} (extended)").format(clock.label)
+
+
+def extension_minutes(ticket, clock_name: str, current: dt.datetime, new_due: dt.datetime) -> float:
+	"""The time a requested new due adds to a clock's current due, on the clock's extension basis."""
+	clocks, calendar = clocks_of(ticket)
+	clock = next(c for c in clocks if CLOCK_NAMES[c.key] == clock_name)
+	try:
+		return round(elapsed(calendar, aware(current), aware(new_due), _extension_basis(clock.target)), 2)
+	except SLAError as error:
+		engine_error(error)
+
+
+def extended_due(ticket, extension) -> dt.datetime:
+	"""The due instant of the extension's clock with the extension (already marked Approved) applied."""
+	clocks, _calendar = clocks_of(ticket)
+	return next(c for c in clocks if CLOCK_NAMES[c.key] == extension.clock).due
 
 
 def clocks_of(ticket) -> tuple[list[Clock], object]:
@@ -137,11 +180,42 @@ def clocks_of(ticket) -> tuple[list[Clock], object]:
 	try:
 		for clock in clocks:
 			clock.due = due(calendar, clock.start, clock.target, clock.pauses)
-			if clock.key in ("response", "resolution"):
+			if CLOCK_NAMES[clock.key] in EXTENDABLE:
 				_apply_extension(ticket, calendar, clock)
 	except SLAError as error:
 		engine_error(error)
 	return clocks, calendar
+
+
+#: Fields whose change means the deadlines must be recomputed (and the change explained on the timeline).
+RECOMPUTE_ON = ("priority", "sla_policy", "support_calendar", "received_at")
+
+
+def recompute(ticket) -> None:
+	"""Recompute deadlines on save; when priority, policy, calendar or receipt changed, explain it on the
+	timeline (with the reason the reclassify action was given)."""
+	before = None if ticket.is_new() else ticket.get_doc_before_save()
+	changed = [f for f in RECOMPUTE_ON if before and str(before.get(f) or "") != str(ticket.get(f) or "")]
+	if "sla_policy" in changed and "support_calendar" not in changed:
+		ticket.support_calendar = None  # follow the new policy's calendar
+	refresh(ticket)
+	if not changed:
+		return
+	label = ticket.meta.get_label
+	what = "; ".join(
+		_("{0}: {1} → {2}").format(_(label(f)), before.get(f) or "—", ticket.get(f) or "—") for f in changed
+	)
+	dues = "; ".join(
+		_("{0} {1} → {2}").format(_(label(f)), before.get(f) or "—", ticket.get(f) or "—")
+		for f in ("response_due", "resolution_due", "resolution_limit")
+		if str(before.get(f) or "") != str(ticket.get(f) or "")
+	)
+	note = _("Deadlines recomputed because {0} changed. {1}").format(
+		what, dues or _("The due times did not move.")
+	)
+	if ticket.flags.ts_reason:
+		note += " " + _("Reason: {0}").format(ticket.flags.ts_reason)
+	ticket.flags.sla_change_note = note
 
 
 def refresh(ticket, now: dt.datetime | None = None) -> None:
@@ -216,8 +290,29 @@ def update_states(ticket, now=None, clocks=None, calendar=None) -> None:
 			else "Pending",
 		)
 	ticket.sla_state = _overall(ticket, readings)
-	upcoming = [o.at for o in occurrences(ticket, now, clocks, calendar) if o.at > now]
-	ticket.next_check_at = naive(min(upcoming)) if upcoming and ticket.status not in FINAL_STATES else None
+	ticket.next_check_at = next_check(ticket, occurrences(ticket, now, clocks, calendar), now)
+
+
+def next_check(ticket, found: list, now: dt.datetime) -> dt.datetime | None:
+	"""When the monitor must look at the ticket next: the earliest occurrence not yet recorded as an SLA
+	Event — one already past (a late registration, a backdated receipt, a clock moved by an extension, a
+	priority change or a resume) makes the ticket due at the next tick."""
+	if ticket.status in FINAL_STATES:
+		return None
+	past = [o for o in found if o.at <= now]
+	recorded = fired_refs(ticket.name) if past and not ticket.is_new() else set()
+	pending = [o.at for o in found if o.at > now or o.ref not in recorded]
+	return naive(min(pending)) if pending else None
+
+
+def fired_refs(ticket_name: str) -> set[tuple[str, str, str]]:
+	"""(clock, threshold, occurrence) of every SLA Event recorded for the ticket."""
+	refs = set()
+	for key in frappe.get_all("SLA Event", filters={"ticket": ticket_name}, pluck="event_key"):
+		parts = key.split("|")
+		if len(parts) >= 5:
+			refs.add((parts[1], parts[2], "|".join(parts[4:])))
+	return refs
 
 
 CLOCK_NAMES = {
@@ -240,6 +335,15 @@ class Occurrence:
 	due: dt.datetime
 	at: dt.datetime
 	occurrence: str = ""
+
+	@property
+	def when(self) -> str:
+		"""What tells this occurrence from earlier ones of the same clock and threshold."""
+		return self.occurrence or naive(self.due).isoformat()
+
+	@property
+	def ref(self) -> tuple[str, str, str]:
+		return (self.clock, f"{self.threshold:g}", self.when)
 
 
 def matching_rules(policy, clock: str, priority: str) -> list:
@@ -300,8 +404,9 @@ def occurrences(ticket, now: dt.datetime | None = None, clocks=None, calendar=No
 		out.append(Occurrence("Closure", "Breach", 100.0, at, at))
 	for request in ticket.get("collaborations") or []:
 		if request.due_at and not request.fulfilled_at:
+			# each request is a clock of its own (two requests to one team are two clocks)
 			at = aware(request.due_at)
-			out.append(Occurrence("Collaboration", "Breach", 100.0, at, at, request.support_team))
+			out.append(Occurrence("Collaboration", "Breach", 100.0, at, at, request.name))
 	return out
 
 
@@ -311,7 +416,7 @@ def _overall(ticket, readings) -> str:
 		return ClockState.BREACHED.value
 	if ticket.status in RESOLVED_STATES or ticket.status == "Cancelled":
 		return ClockState.MET.value
-	if ticket.status == "Waiting for Customer" or ClockState.PAUSED in states:
+	if ClockState.PAUSED in states:  # only when the policy really pauses a running clock
 		return ClockState.PAUSED.value
 	if ClockState.AT_RISK in states:
 		return ClockState.AT_RISK.value

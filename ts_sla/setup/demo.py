@@ -11,7 +11,6 @@ import datetime as dt
 import frappe
 from frappe.utils import get_datetime, now_datetime
 
-from ts_sla.services import sla
 from ts_sla.setup.defaults import DOMAINS, create_defaults
 
 DEMO_PASSWORD = "TsSla-Demo-2026"

@@ -12,8 +12,21 @@ INDEXES = {
 }
 
 
+UNIQUE = {
+	# an integration's own ID is unique per channel, even under concurrent retries
+	"Support Ticket": [("ts_sla_channel_external_ref", ["channel", "external_ref"])],
+}
+
+
 def ensure_indexes() -> None:
 	"""Idempotent: ``add_index`` skips an index that exists. Called after install and after every migrate."""
 	for doctype, indexes in INDEXES.items():
 		for name, fields in indexes:
 			frappe.db.add_index(doctype, fields, index_name=name)
+	for doctype, constraints in UNIQUE.items():
+		for name, fields in constraints:
+			if not frappe.db.sql(
+				f"SHOW INDEX FROM `tab{doctype}` WHERE Key_name = %s",
+				(name,),  # nosemgrep: fixed names
+			):
+				frappe.db.add_unique(doctype, fields, constraint_name=name)

@@ -179,7 +179,9 @@ class TestRESTLifecycle(TSSLATestCase):
 					self.assertEqual(data["delay_reason"], delay)
 
 	def test_reporter_answers_through_the_signed_link(self):
-		from ts_sla.api.ticket import confirmation_link
+		from urllib.parse import parse_qsl, urlsplit
+
+		from ts_sla.services import confirmation
 
 		agent = self.server.session(AGENT, PASSWORD)
 		engineer = self.server.session(ENGINEER, PASSWORD)
@@ -198,21 +200,53 @@ class TestRESTLifecycle(TSSLATestCase):
 		self.call(agent, "assign", ticket=name, user=ENGINEER)
 		self.call(engineer, "respond", ticket=name)
 		self.call(engineer, "resolve", ticket=name, resolution_summary="Fixed", resolution_result="Works")
-		guest = self.server.session()
-		link = confirmation_link(name, "confirm")
-		path = "/" + link.split("/", 3)[3]
-		tampered = path.replace("decision=confirm", "decision=reject")
-		self.assertEqual(guest.get(self.server.url + tampered, timeout=60).status_code, 403)
 		frappe.db.rollback()  # a fresh snapshot: read what the server committed
-		self.assertEqual(frappe.db.get_value("Support Ticket", name, "status"), "Resolved")
-		response = guest.get(self.server.url + path, timeout=60)
-		self.assertEqual(response.status_code, 200, response.text[:300])
-		frappe.db.rollback()  # read what the server committed
-		self.assertEqual(frappe.db.get_value("Support Ticket", name, "status"), "Confirmed")
+		doc = frappe.get_doc("Support Ticket", name)
+		guest = self.server.session()
+
+		def params(link: str) -> dict:
+			return dict(parse_qsl(urlsplit(link).query))
+
+		def status() -> str:
+			frappe.db.rollback()
+			return frappe.db.get_value("Support Ticket", name, "status")
+
+		old_link = params(confirmation.link(doc, "confirm"))
+		get_url = f"{self.server.url}/api/method/ts_sla.api.ticket.confirm_by_link"
+		post_url = f"{self.server.url}/api/method/ts_sla.api.ticket.answer_by_link"
+		tampered = {**old_link, "decision": "reject"}
+		self.assertEqual(guest.get(get_url, params=tampered, timeout=60).status_code, 403)
+		self.assertEqual(guest.post(post_url, data=tampered, timeout=60).status_code, 403)
+		self.assertEqual(status(), "Resolved")
+		# opening the link (a mail scanner does) shows the choice and changes nothing
+		page = guest.get(get_url, params=old_link, timeout=60)
+		self.assertEqual(page.status_code, 200, page.text[:300])
+		self.assertIn("answer_by_link", page.text)
+		self.assertEqual(status(), "Resolved")
+		# the reporter says it is not fixed: the link of the rejected resolution is spent
+		reject = params(confirmation.link(doc, "reject"))
+		answered = guest.post(post_url, data={**reject, "reason": "still broken"}, timeout=60)
+		self.assertEqual(answered.status_code, 200, answered.text[:300])
+		self.assertEqual(status(), "In Progress")
+		self.call(
+			engineer, "resolve", ticket=name, resolution_summary="Fixed again", resolution_result="Works"
+		)
+		self.assertEqual(status(), "Resolved")
+		# a link sent for the earlier resolution cannot confirm the new one
+		self.assertEqual(guest.post(post_url, data=old_link, timeout=60).status_code, 409)
+		self.assertEqual(status(), "Resolved")
+		new_link = params(confirmation.link(frappe.get_doc("Support Ticket", name), "confirm"))
+		self.assertEqual(guest.post(post_url, data=new_link, timeout=60).status_code, 200)
+		self.assertEqual(status(), "Confirmed")
+		# reused: a clear page, no change
+		again = guest.post(post_url, data=new_link, timeout=60)
+		self.assertEqual(again.status_code, 409)
+		self.assertIn("Confirmed", again.text)
+		expired = {**new_link, "expires": "20000101000000"}
 		self.assertEqual(
-			guest.get(self.server.url + path, timeout=60).status_code, 200
-		)  # answered twice: no change
-		self.assertEqual(frappe.db.get_value("Support Ticket", name, "status"), "Confirmed")
+			guest.get(get_url, params=expired, timeout=60).status_code, 403
+		)  # signature covers it
+		self.assertEqual(status(), "Confirmed")
 
 	def test_rest_errors_are_clear_and_change_nothing(self):
 		agent = self.server.session(AGENT, PASSWORD)

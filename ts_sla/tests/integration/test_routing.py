@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import frappe
 from frappe.utils import add_to_date, now_datetime
 
-from ts_sla.services import notifier, routing
+from ts_sla.services import notifier, routing, teams
 from ts_sla.tests.utils import TSSLATestCase, make_team, make_ticket, make_user
 
 L2A, L2B, L2OFF, L3 = (
@@ -132,8 +132,8 @@ class TestRouting(TSSLATestCase):
 			pluck="recipient",
 		)
 		self.assertTrue({LEAD, L2A, L2B} <= set(mail), mail)
-		self.assertEqual(routing.on_duty(duty_role="On-Duty Lead"), [LEAD])
-		self.assertEqual(routing.on_duty(at=add_to_date(now, hours=9), duty_role="On-Duty Lead"), [])
+		self.assertEqual(teams.on_duty(duty_role="On-Duty Lead"), [LEAD])
+		self.assertEqual(teams.on_duty(at=add_to_date(now, hours=9), duty_role="On-Duty Lead"), [])
 
 	def test_dingtalk_robot_message_is_signed(self):
 		robot = RobotServer()

@@ -6,8 +6,8 @@ import frappe
 
 from ts_sla.tests.utils import TSSLATestCase, ticket_data
 
-DAY = "2021-06-15"
-KEY = "TS-20210615-"
+DAY = "2024-06-15"
+KEY = "TS-20240615-"
 
 
 class TestConcurrentNaming(TSSLATestCase):

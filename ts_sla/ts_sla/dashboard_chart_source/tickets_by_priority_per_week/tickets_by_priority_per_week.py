@@ -2,7 +2,7 @@
 
 import frappe
 
-from ts_sla.api.dashboard import weekly_series
+from ts_sla.services.review import readable_weekly_series as weekly_series
 
 
 @frappe.whitelist()

@@ -19,6 +19,23 @@ const ACTIONS = {
 			{ fieldname: "note", fieldtype: "Small Text", label: __("Note") },
 		],
 	},
+	reclassify: {
+		label: __("Reclassify"),
+		fields: [
+			{ fieldname: "priority", fieldtype: "Select", options: "\nP0\nP1\nP2\nP3", label: __("Priority") },
+			{ fieldname: "technical_domain", fieldtype: "Link", options: "Technical Domain", label: __("Technical Domain") },
+			{ fieldname: "support_team", fieldtype: "Link", options: "Support Team", label: __("Support Team") },
+			{ fieldname: "sla_policy", fieldtype: "Link", options: "SLA Policy", label: __("SLA Policy") },
+			{ fieldname: "support_calendar", fieldtype: "Link", options: "Support Calendar", label: __("Support Calendar") },
+			{ fieldname: "received_at", fieldtype: "Datetime", label: __("Received At") },
+			{ fieldname: "occurred_at", fieldtype: "Datetime", label: __("Occurred At") },
+			{ fieldname: "reason", fieldtype: "Small Text", label: __("Reason"), reqd: 1 },
+		],
+	},
+	fulfil_collaboration: {
+		label: __("Fulfil Collaboration"),
+		fields: [{ fieldname: "note", fieldtype: "Small Text", label: __("Note") }],
+	},
 	respond: {
 		label: __("Respond"),
 		primary: true,
@@ -175,6 +192,9 @@ frappe.ui.form.on("Support Ticket", {
 			if (spec.primary) button.addClass("btn-primary");
 			if (spec.danger) button.addClass("btn-danger");
 		});
+		// deadlines and ownership move only through the Reclassify and Assign actions (with a reason)
+		const locked = ["priority", "received_at", "occurred_at", "sla_policy", "support_calendar", "technical_domain", "support_team", "assigned_to", "support_tier", "external_ref"];
+		locked.forEach((f) => frm.set_df_property(f, "read_only", frm.is_new() ? 0 : 1));
 		if (frm.doc.sla_explanation) {
 			frm.set_df_property("sla_explanation", "description", "");
 		}

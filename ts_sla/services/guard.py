@@ -1,0 +1,337 @@
+"""What a client may put into a Support Ticket, and what only the server writes.
+
+- Input checks: one value per field (no JSON objects or lists), text within a size limit, datetimes parsed
+  strictly (an offset is converted to the system zone), receipt neither in the future nor older than the
+  engine's horizon, a unique ``external_ref`` per channel.
+- After registration, status and the stamps are written only by actions (``services.lifecycle``); the fields
+  that move deadlines or ownership change only through the reclassify and assign actions; rows of the
+  server-kept child tables are compared field by field with what is stored, so an existing pause, extension,
+  progress update or collaboration request cannot be edited, removed or (for the first three) added outside
+  an action. Desk and REST alike go through here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import frappe
+from frappe import _
+from frappe.utils import flt, get_datetime, now_datetime
+
+from ts_sla.services import sla
+from ts_sla.services.clocks import HORIZON_DAYS, system_zone
+from ts_sla.services.policy import find_policy
+from ts_sla.services.states import DEADLINE_FIELDS, FINAL, OWNER_FIELDS, TRANSITIONS
+
+DATETIME_FIELDS = ("occurred_at", "received_at")
+#: Longest text a field of a ticket (or a note given to an action) may hold.
+MAX_TEXT = 100_000
+TEXT_TYPES = {
+	"Data",
+	"Small Text",
+	"Text",
+	"Long Text",
+	"Text Editor",
+	"Markdown Editor",
+	"HTML Editor",
+	"Code",
+}
+NUMBER_TYPES = {"Int", "Float", "Currency", "Percent", "Check", "Rating", "Duration"}
+DATE_TYPES = {"Date", "Datetime", "Time"}
+NO_VALUE_TYPES = {
+	"Section Break",
+	"Column Break",
+	"Tab Break",
+	"HTML",
+	"Table",
+	"Table MultiSelect",
+	"Button",
+}
+
+#: Fields only the server writes after insert: actions set them, clients cannot.
+SERVER_FIELDS = (
+	*sla.COMPUTED_FIELDS,
+	"status",
+	"assigned_at",
+	"first_responded_at",
+	"resolved_at",
+	"confirmed_at",
+	"closed_at",
+	"reopen_count",
+	"resolution_summary",
+	"resolution_result",
+	"customer_satisfaction",
+	"satisfaction_comment",
+	"reviewed_by",
+	"confirmation_note",
+	"close_override_reason",
+	"cancel_reason",
+	"last_progress_at",
+	"progress_status",
+)
+#: Child tables whose rows only actions add.
+SERVER_TABLES = ("pauses", "extensions", "progress_updates")
+#: Child tables whose existing rows nobody edits in place (new collaboration requests may be added).
+GUARDED_TABLES = (*SERVER_TABLES, "collaborations")
+#: Server-kept columns of a new collaboration request.
+COLLABORATION_STAMPS = ("requested_at", "due_at", "fulfilled_at", "fulfilled_by")
+
+
+# -- input ----------------------------------------------------------------------------------------------
+
+
+def check_text(value, label: str) -> None:
+	"""A note or reason given to an action: text of a sane size."""
+	if value is None:
+		return
+	if not isinstance(value, str):
+		frappe.throw(
+			_("{0} must be text, not {1}").format(_(label), type(value).__name__), title=_("Invalid value")
+		)
+	if len(value) > MAX_TEXT:
+		frappe.throw(
+			_("{0} is too long: {1} characters, at most {2}").format(_(label), len(value), MAX_TEXT),
+			title=_("Text too long"),
+		)
+
+
+def check_value_types(doc) -> None:
+	"""Every field holds one value of its kind; text is not longer than MAX_TEXT."""
+	for row in [doc, *doc.get_all_children()]:
+		for df in row.meta.fields:
+			if df.fieldtype in NO_VALUE_TYPES:
+				continue
+			value = row.get(df.fieldname)
+			if value is None:
+				continue
+			label = _(df.label or df.fieldname)
+			if isinstance(value, dict | list | tuple | set):
+				frappe.throw(
+					_("{0} must be a single value, not a list or an object").format(label),
+					title=_("Invalid value"),
+				)
+			if df.fieldtype in TEXT_TYPES and isinstance(value, str) and len(value) > MAX_TEXT:
+				frappe.throw(
+					_("{0} is too long: {1} characters, at most {2}").format(label, len(value), MAX_TEXT),
+					title=_("Text too long"),
+				)
+			if df.fieldtype in NUMBER_TYPES and isinstance(value, float) and value != value:
+				frappe.throw(_("{0} must be a number").format(label), title=_("Invalid value"))
+
+
+def parse_datetime(value, label: str) -> dt.datetime:
+	"""A datetime from a client: naive is system-zone wall time, an offset is converted to the system zone."""
+	try:
+		parsed = value if isinstance(value, dt.datetime) else get_datetime(value)
+		if isinstance(parsed, dt.datetime) and parsed.tzinfo:
+			parsed = parsed.astimezone(system_zone()).replace(tzinfo=None)
+	except Exception:
+		parsed = None
+	if not isinstance(parsed, dt.datetime):
+		frappe.throw(
+			_("{0} is not a valid date and time: {1}").format(_(label), str(value)[:100]),
+			title=_("Invalid date"),
+		)
+	return parsed
+
+
+def normalise_datetimes(doc) -> None:
+	"""Parse the intake datetimes strictly, in the system zone."""
+	for field in DATETIME_FIELDS:
+		value = doc.get(field)
+		if value not in (None, ""):
+			doc.set(field, parse_datetime(value, doc.meta.get_label(field)))
+
+
+def validate_times(doc) -> None:
+	if not doc.received_at:
+		doc.received_at = now_datetime().replace(microsecond=0)
+	received = get_datetime(doc.received_at)
+	now = now_datetime()
+	if received > now + dt.timedelta(minutes=5):
+		frappe.throw(_("Received At cannot be in the future"), title=_("Invalid date"))
+	if not frappe.flags.in_import and received < now - dt.timedelta(days=HORIZON_DAYS):
+		frappe.throw(
+			_(
+				"Received At {0} is more than 5 years ago: SLA clocks are not computed that far back. "
+				"Bring older history in with Data Import."
+			).format(received),
+			title=_("Invalid date"),
+		)
+	if doc.occurred_at and get_datetime(doc.occurred_at) > received:
+		frappe.throw(_("Occurred At cannot be after Received At"), title=_("Invalid date"))
+
+
+def validate_satisfaction(doc) -> None:
+	score = doc.customer_satisfaction
+	if score not in (None, "", 0) and not 1 <= int(score) <= 5:
+		frappe.throw(_("Satisfaction must be a whole number from 1 to 5"), title=_("Invalid rating"))
+
+
+def validate_external_ref(doc) -> None:
+	"""An integration's own ID is unique per channel: a retried insert names the ticket it already made."""
+	doc.external_ref = (doc.external_ref or "").strip() or None
+	if not doc.external_ref:
+		return
+	existing = frappe.db.get_value(
+		"Support Ticket",
+		{"channel": doc.channel, "external_ref": doc.external_ref, "name": ("!=", doc.name or "")},
+		"name",
+	)
+	if existing:
+		frappe.throw(
+			_("Ticket {0} already has the external reference {1} from channel {2}").format(
+				existing, doc.external_ref, _(doc.channel or "")
+			),
+			frappe.DuplicateEntryError,
+			title=_("Duplicate ticket"),
+		)
+
+
+# -- server-kept fields and rows --------------------------------------------------------------------------
+
+
+def reset_server_fields(doc) -> None:
+	"""A new ticket starts New, with nothing a client claims the server would have stamped."""
+	if frappe.flags.in_import or doc.flags.ts_action:
+		return
+	doc.status = "New"
+	for field in SERVER_FIELDS:
+		if field != "status":
+			doc.set(field, None)
+	for table in SERVER_TABLES:
+		doc.set(table, [])
+	for row in doc.get("collaborations") or []:
+		for field in COLLABORATION_STAMPS:
+			row.set(field, None)
+	doc.reopen_count = 0
+
+
+def protect_server_fields(doc) -> None:
+	"""Outside an action, status, server-set fields, deadline/ownership fields and kept rows cannot change."""
+	before = doc.get_doc_before_save()
+	if not before:
+		return
+	if doc.status != before.status:
+		check_transition(before.status, doc.status)
+	if doc.flags.ts_action or frappe.flags.in_import or doc.flags.ts_system:
+		return
+	if before.status in FINAL:
+		frappe.throw(_("A {0} ticket cannot be edited").format(_(before.status)), title=_("Ticket is final"))
+	if doc.status != before.status:
+		frappe.throw(
+			_("Change the status with the ticket's actions (respond, resolve, close ...), not by editing it"),
+			title=_("Use an action"),
+		)
+	for field in SERVER_FIELDS:
+		if field in sla.COMPUTED_FIELDS:
+			doc.set(field, before.get(field))
+		elif _norm(doc.meta.get_field(field), doc.get(field)) != _norm(
+			doc.meta.get_field(field), before.get(field)
+		):
+			frappe.throw(
+				_("{0} is set by the ticket's actions and cannot be edited").format(
+					_(doc.meta.get_label(field))
+				),
+				title=_("Read-only field"),
+			)
+	for field in (*DEADLINE_FIELDS, *OWNER_FIELDS, "external_ref"):
+		df = doc.meta.get_field(field)
+		if _norm(df, doc.get(field)) != _norm(df, before.get(field)):
+			action = _("Assign") if field in OWNER_FIELDS else _("Reclassify")
+			frappe.throw(
+				_("{0} changes only through the {1} action, with a reason").format(
+					_(doc.meta.get_label(field)), action
+				),
+				frappe.PermissionError,
+				title=_("Use an action"),
+			)
+	protect_rows(doc, before)
+
+
+def protect_rows(doc, before) -> None:
+	"""Existing rows of the kept tables must be exactly as stored; only actions add pauses, extensions and
+	progress updates."""
+	for table in GUARDED_TABLES:
+		label = _(doc.meta.get_label(table))
+		stored = {row.name: row for row in before.get(table) or []}
+		current = {row.name: row for row in doc.get(table) or []}
+		if set(stored) - set(current):
+			frappe.throw(
+				_("Rows of {0} cannot be removed").format(label),
+				frappe.PermissionError,
+				title=_("Read-only table"),
+			)
+		for name, row in current.items():
+			if name not in stored:
+				if table in SERVER_TABLES:
+					frappe.throw(
+						_("{0} are recorded by the ticket's actions").format(label),
+						frappe.PermissionError,
+						title=_("Read-only table"),
+					)
+				for field in COLLABORATION_STAMPS:
+					row.set(field, None)
+				continue
+			old = stored[name]
+			for df in row.meta.fields:
+				if df.fieldtype in NO_VALUE_TYPES:
+					continue
+				if _norm(df, row.get(df.fieldname)) != _norm(df, old.get(df.fieldname)):
+					frappe.throw(
+						_(
+							"Row {0} of {1} is recorded by the ticket's actions and cannot be edited ({2})"
+						).format(old.idx, label, _(df.label or df.fieldname)),
+						frappe.PermissionError,
+						title=_("Read-only table"),
+					)
+
+
+def _norm(df, value) -> str | float:
+	"""A field's value in one comparable form, whatever the client sent (string, number, datetime)."""
+	fieldtype = df.fieldtype if df else "Data"
+	if fieldtype in NUMBER_TYPES:
+		return flt(value)
+	if value in (None, ""):
+		return ""
+	if fieldtype in DATE_TYPES:
+		try:
+			return str(get_datetime(value)) if fieldtype == "Datetime" else str(value)
+		except Exception:
+			return str(value)
+	return str(value)
+
+
+def check_transition(old: str, new: str) -> None:
+	if old != new and new not in TRANSITIONS.get(old, frozenset()):
+		frappe.throw(
+			_("A ticket cannot go from {0} to {1}").format(_(old), _(new)), title=_("Invalid status change")
+		)
+
+
+def stamp_collaborations(doc) -> None:
+	"""A new cross-team request is due the policy's collaboration hours after it is made; one open request
+	per team at a time."""
+	if not doc.get("collaborations"):
+		return
+	policy = doc.sla_policy or find_policy(doc)
+	hours = frappe.get_cached_value("SLA Policy", policy, "collaboration_hours") or 24
+	open_teams: dict[str, int] = {}
+	for row in doc.get("collaborations") or []:
+		if row.support_team == doc.lead_team:
+			frappe.throw(
+				_("Row {0}: the lead team cannot ask itself").format(row.idx), title=_("Invalid request")
+			)
+		if not row.fulfilled_at:
+			if row.support_team in open_teams:
+				frappe.throw(
+					_("Team {0} already has an open request (row {1}): wait until it is fulfilled").format(
+						row.support_team, open_teams[row.support_team]
+					),
+					title=_("Invalid request"),
+				)
+			open_teams[row.support_team] = row.idx
+		if not row.requested_at:
+			row.requested_at = now_datetime().replace(microsecond=0)
+		if not row.due_at:
+			row.due_at = get_datetime(row.requested_at) + dt.timedelta(hours=hours)
