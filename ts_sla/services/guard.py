@@ -68,6 +68,7 @@ SERVER_FIELDS = (
 	"cancel_reason",
 	"last_progress_at",
 	"progress_status",
+	"registration_pending",
 )
 #: Child tables whose rows only actions add.
 SERVER_TABLES = ("pauses", "extensions", "progress_updates")

@@ -40,6 +40,7 @@ def tick(now: dt.datetime | None = None, commit: bool = True) -> dict:
 
 	``commit=False`` keeps everything in the caller's transaction (tests roll it back)."""
 	now = now or now_datetime()
+	routing.complete_pending_registrations(commit=commit)
 	ticket = DocType("Support Ticket")
 	names = (
 		frappe.qb.from_(ticket)

@@ -73,8 +73,64 @@ def warn(ticket, message: str) -> None:
 
 
 def on_registered(ticket) -> None:
-	"""At registration: route the ticket (when enabled) and raise the P0 alarm."""
+	"""At registration: route the ticket (when enabled) and raise the P0 alarm.
+
+	Intake never depends on the notification path: when routing or alerting fails (the job queue's Redis
+	unreachable, say), its work is undone to a savepoint, the ticket is kept with ``registration_pending``
+	and the minute tick completes it, once, when the queue is back."""
+	frappe.db.savepoint("ts_sla_registration")
+	try:
+		register(ticket)
+	except Exception:
+		frappe.db.rollback(save_point="ts_sla_registration")
+		frappe.db.set_value("Support Ticket", ticket.name, "registration_pending", 1, update_modified=False)
+		ticket.reload()
+		frappe.log_error(title=_("Routing and alerts of {0} deferred").format(ticket.name))
+		frappe.msgprint(
+			_("Ticket {0} is registered; its routing and alerts will follow within minutes").format(
+				ticket.name
+			),
+			indicator="orange",
+			alert=True,
+		)
+
+
+def register(ticket) -> None:
 	if cint(frappe.db.get_single_value("TS SLA Settings", "auto_assign")) and not ticket.assigned_to:
 		route(ticket)
 	if ticket.priority == "P0":
 		notifier.p0_alarm(ticket)
+
+
+def complete_pending_registrations(commit: bool = True, limit: int = 200) -> int:
+	"""The tick's first step: finish the registrations that could not route or alert (each once)."""
+	from ts_sla.services.states import FINAL
+
+	names = frappe.get_all(
+		"Support Ticket",
+		filters={"registration_pending": 1, "status": ("not in", FINAL)},
+		pluck="name",
+		limit=limit,
+	)
+	done = 0
+	for name in names:
+		if commit:
+			frappe.db.commit()  # nosemgrep: one transaction per ticket, as in the tick
+		else:
+			frappe.db.savepoint("ts_sla_registration_retry")
+		try:
+			if not frappe.db.get_value("Support Ticket", name, "registration_pending", for_update=True):
+				continue  # another worker completed it
+			ticket = frappe.get_doc("Support Ticket", name)
+			register(ticket)
+			frappe.db.set_value("Support Ticket", name, "registration_pending", 0, update_modified=False)
+			if commit:
+				frappe.db.commit()  # nosemgrep
+			done += 1
+		except Exception:
+			if commit:
+				frappe.db.rollback()
+			else:
+				frappe.db.rollback(save_point="ts_sla_registration_retry")
+			frappe.log_error(title=_("Routing and alerts of {0} deferred again").format(name))
+	return done

@@ -329,3 +329,58 @@ class TestHostileInput(TSSLATestCase):
 		make_ticket(channel="Email", external_ref="CRM-42")  # another channel's own ID
 		make_ticket(channel="API")  # and none at all, twice
 		make_ticket(channel="API")
+
+
+class TestIntakeWithoutTheQueue(TSSLATestCase):
+	"""The job queue's Redis unreachable: the ticket is still registered; routing and the P0 alarm follow
+	once the queue is back, exactly once."""
+
+	def setUp(self):
+		super().setUp()
+		import frappe.utils.background_jobs as jobs
+
+		self.jobs = jobs
+		make_team()
+		frappe.db.set_single_value("TS SLA Settings", "auto_assign", 1)
+		self.queue_url = frappe.local.conf.get("redis_queue")
+
+	def set_queue(self, url) -> None:
+		frappe.local.conf.redis_queue = url
+		self.jobs._redis_queue_conn = None
+
+	def tearDown(self):
+		self.set_queue(self.queue_url)
+		super().tearDown()
+
+	def test_a_ticket_is_registered_when_the_queue_is_down(self):
+		self.set_queue("redis://127.0.0.1:9")  # nothing listens there
+		# outside tests Frappe queues the assignment notification: make it do so here
+		frappe.flags.in_test = False
+		try:
+			doc = make_ticket(
+				priority="P0", received_at=now_datetime().replace(microsecond=0), support_team=TEAM
+			)
+		finally:
+			frappe.flags.in_test = True
+		stored = frappe.db.get_value(
+			"Support Ticket", doc.name, ["registration_pending", "assigned_to", "status"], as_dict=True
+		)
+		self.assertEqual((stored.registration_pending, stored.assigned_to, stored.status), (1, None, "New"))
+		self.assertIsNone(doc.assigned_to)
+		self.set_queue(self.queue_url)
+		monitor.tick(commit=False)
+		stored = frappe.db.get_value(
+			"Support Ticket", doc.name, ["registration_pending", "assigned_to", "status"], as_dict=True
+		)
+		self.assertEqual(
+			(stored.registration_pending, stored.assigned_to, stored.status), (0, ENGINEER, "Assigned")
+		)
+		alarms = frappe.db.count(
+			"Comment", {"reference_name": doc.name, "content": ("like", "P0 emergency%")}
+		)
+		monitor.tick(commit=False)
+		self.assertEqual(
+			frappe.db.count("Comment", {"reference_name": doc.name, "content": ("like", "P0 emergency%")}),
+			alarms,
+		)
+		self.assertEqual(alarms, 1)
