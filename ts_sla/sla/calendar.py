@@ -9,12 +9,20 @@ of 01:00-03:00 on a spring-forward night lasts one real hour).
 Semantics, in one place:
 
 - Working time is the union of the ranges each local date's schedule produces (the date's extra-working-day
-  ranges if it has them, else the weekday's ranges), minus every holiday span.
+  ranges if it has them, else the weekday's ranges unless the date is a whole-day holiday), minus every
+  partial-holiday span.
 - A range ``start``-``end`` with ``end <= start`` crosses midnight: it runs from ``start`` on its date to
-  ``end`` on the next date. ``24:00`` is accepted as an end.
-- A whole-day holiday removes the local span ``[00:00, 24:00)`` of its date, a partial holiday ``[start, end)``.
+  ``end`` on the next date, and belongs to the date it starts on. ``24:00`` is accepted as an end.
+- A whole-day holiday voids its date's own ranges (and nothing else: the night shift of the day before, which
+  runs past midnight into the holiday, is still worked). A partial holiday ``[start, end)`` on a date removes
+  that wall-clock span of the date, whichever date's range covers it (so a partial holiday 02:00-04:00 cuts
+  the previous evening's night shift).
 - A *working day* is a date that is an extra working day, or a weekday with ranges that is not a whole-day
   holiday.
+- Wall-clock times become instants in the calendar's zone: a wall time that a DST change skips is the
+  instant the clocks jump (a range 02:30-04:00 on a night the clocks go from 02:00 to 03:00 starts at the
+  jump, 03:00 new time); a wall time that occurs twice is its first occurrence. The same holds for naive
+  datetimes given to the engine (:meth:`SupportCalendar.to_us`).
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import HorizonExceeded, InvalidCalendar
+from .errors import HorizonExceeded, InvalidCalendar, InvalidInput
 
 US = 1_000_000
 DAY_SECONDS = 86_400
@@ -38,6 +46,11 @@ ONE_US = dt.timedelta(microseconds=1)
 HORIZON_DAYS = 5 * 365 + 1
 HORIZON_US = HORIZON_DAYS * DAY_US
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+#: Instants the engine accepts: any wall time of the years 1000 to 8999, in any zone. Dates outside are
+#: rejected up front, so nothing later overflows Python's date range (years 1 to 9999).
+MIN_YEAR, MAX_YEAR = 1000, 8999
+MIN_US = (dt.datetime(MIN_YEAR, 1, 1, tzinfo=dt.timezone.utc) - EPOCH) // ONE_US - 2 * DAY_US
+MAX_US = (dt.datetime(MAX_YEAR + 1, 1, 1, tzinfo=dt.timezone.utc) - EPOCH) // ONE_US + 2 * DAY_US
 
 TimeLike = str | dt.time | dt.timedelta | int
 Range = tuple[TimeLike, TimeLike]
@@ -65,7 +78,7 @@ def parse_time_of_day(value: TimeLike) -> int:
 				raise ValueError
 			hours, minutes = int(parts[0]), int(parts[1])
 			secs = int(float(parts[2])) if len(parts) == 3 else 0
-		except ValueError:
+		except (ValueError, OverflowError):
 			raise InvalidCalendar("Invalid time of day: {value}", value=value) from None
 		if not (0 <= minutes < 60 and 0 <= secs < 60):
 			raise InvalidCalendar("Invalid time of day: {value}", value=value)
@@ -81,12 +94,79 @@ def _format_seconds(seconds: int) -> str:
 	return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
-def _parse_range(item: Range, where: str) -> tuple[int, int]:
+def as_zone(tz: str | dt.tzinfo, error: type[InvalidCalendar | InvalidInput] = InvalidInput) -> dt.tzinfo:
+	"""A time zone from an IANA name or a tzinfo object."""
+	if isinstance(tz, dt.tzinfo):
+		return tz
 	try:
-		start, end = item
-	except (TypeError, ValueError):
-		raise InvalidCalendar("Invalid working range on {where}: {item}", where=where, item=item) from None
-	start_s, end_s = parse_time_of_day(start), parse_time_of_day(end)
+		if not isinstance(tz, str):
+			raise TypeError
+		return ZoneInfo(tz)
+	except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
+		raise error("Unknown time zone '{timezone}'", timezone=tz) from None
+
+
+def _offset_at(tz: dt.tzinfo, seconds: int) -> dt.timedelta | None:
+	return (EPOCH + dt.timedelta(seconds=seconds)).astimezone(tz).utcoffset()
+
+
+def wall_to_us(wall: dt.datetime, tz: dt.tzinfo) -> int:
+	"""The instant (microseconds since the epoch) of a wall-clock time in a zone.
+
+	``wall``'s own tzinfo is ignored. A wall time that a DST change skips is the instant the clocks jump (the
+	earliest instant with the same or a later wall time); one that occurs twice is the occurrence ``fold``
+	selects (``fold=0``, the default: the first).
+	"""
+	local = wall.replace(tzinfo=tz)
+	instant = (local - EPOCH) // ONE_US
+	if local.fold:
+		return instant
+	other = local.replace(fold=1)
+	before, after = local.utcoffset(), other.utcoffset()
+	if before is None or after is None or after <= before:
+		return instant  # an ordinary wall time, or the first occurrence of an ambiguous one
+	# Skipped: fold=0 read the wall time with the offset before the jump (an instant after the jump), fold=1
+	# with the one after (an instant before it). The jump lies between; zones change on whole seconds.
+	low, high = (other - EPOCH) // ONE_US // US, -(-instant // US)
+	while high - low > 1:
+		middle = (low + high) // 2
+		if _offset_at(tz, middle) == before:
+			low = middle
+		else:
+			high = middle
+	return high * US
+
+
+def _where_date(value: object) -> str:
+	return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def _range_items(ranges: object, where: str) -> list:
+	"""The items of a list of working ranges (None is no ranges)."""
+	if ranges is None:
+		return []
+	if isinstance(ranges, str | bytes | Mapping) or not isinstance(ranges, Iterable):
+		raise InvalidCalendar(
+			"Invalid working ranges on {where}: {ranges} (give a list of (start, end) pairs)",
+			where=where,
+			ranges=ranges,
+		)
+	return list(ranges)
+
+
+def _parse_range(item: Range, where: str) -> tuple[int, int]:
+	if isinstance(item, str | bytes | Mapping):
+		parts = None
+	else:
+		try:
+			parts = tuple(item)
+		except TypeError:
+			parts = None
+	if parts is None or len(parts) != 2:
+		raise InvalidCalendar(
+			"Invalid working range on {where}: {item} (give a (start, end) pair)", where=where, item=item
+		)
+	start_s, end_s = parse_time_of_day(parts[0]), parse_time_of_day(parts[1])
 	if start_s == DAY_SECONDS:
 		raise InvalidCalendar("A working range on {where} cannot start at 24:00", where=where)
 	if start_s == end_s:
@@ -134,24 +214,28 @@ class Holiday:
 		return self.start is None
 
 
+def _is_date(value: object) -> bool:
+	return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+
+
 def _as_holiday(item: Holiday | dt.date | tuple) -> Holiday:
 	if isinstance(item, Holiday):
-		holiday = item
-	elif isinstance(item, dt.date) and not isinstance(item, dt.datetime):
-		holiday = Holiday(item)
-	elif isinstance(item, tuple) and item and isinstance(item[0], dt.date):
-		date, start, end, description = (*item, None, None, "")[:4]
-		if (start is None) != (end is None):
-			raise InvalidCalendar("A partial holiday on {date} needs both a start and an end", date=date)
-		holiday = Holiday(
-			date,
-			None if start is None else parse_time_of_day(start),
-			None if end is None else parse_time_of_day(end),
-			str(description or ""),
-		)
+		date, start, end, description = item.date, item.start, item.end, item.description
+	elif isinstance(item, tuple | list):
+		date, start, end, description = (*item, None, None, "")[:4] if item else (None, None, None, "")
 	else:
-		raise InvalidCalendar("Invalid holiday: {item}", item=item)
-	if holiday.start is not None and (holiday.end is None or holiday.end <= holiday.start):
+		date, start, end, description = item, None, None, ""
+	if not _is_date(date):
+		raise InvalidCalendar("Invalid holiday: {item} (give a date)", item=date)
+	if (start is None) != (end is None):
+		raise InvalidCalendar("A partial holiday on {date} needs both a start and an end", date=date)
+	holiday = Holiday(
+		date,
+		None if start is None else parse_time_of_day(start),
+		None if end is None else parse_time_of_day(end),
+		str(description or ""),
+	)
+	if holiday.start is not None and holiday.end <= holiday.start:
 		raise InvalidCalendar("A partial holiday on {date} must end after it starts", date=holiday.date)
 	return holiday
 
@@ -180,21 +264,28 @@ class SupportCalendar:
 		self.name = name
 		try:
 			self.tz = ZoneInfo(str(timezone))
-		except (ZoneInfoNotFoundError, ValueError, TypeError):
+		except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
 			raise InvalidCalendar("Unknown time zone '{timezone}'", timezone=timezone) from None
 		self.timezone = str(timezone)
 		self.always_open = bool(always_open)
-		weekly = dict(weekly or {})
+		if weekly is None:
+			weekly = {}
+		if not isinstance(weekly, Mapping):
+			raise InvalidCalendar(
+				"Invalid weekly working hours: {weekly} (give each weekday, 0 (Monday) to 6 (Sunday), with its ranges)",
+				weekly=weekly,
+			)
+		for day in weekly:
+			if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
+				raise InvalidCalendar("Invalid weekday {day}: use 0 (Monday) to 6 (Sunday)", day=day)
+		weekly = {day: _range_items(ranges, WEEKDAY_NAMES[day]) for day, ranges in weekly.items()}
 		if self.always_open and any(weekly.values()):
 			raise InvalidCalendar("A 24x7 calendar cannot also have weekly working ranges")
 		if self.always_open:
 			weekly = {day: [(0, DAY_SECONDS)] for day in range(7)}
 		self.weekly: tuple[tuple[tuple[int, int], ...], ...] = tuple(
-			tuple(_parse_range(r, WEEKDAY_NAMES[day]) for r in weekly.get(day, ()) or ()) for day in range(7)
+			tuple(_parse_range(r, WEEKDAY_NAMES[day]) for r in weekly.get(day, ())) for day in range(7)
 		)
-		for day in weekly:
-			if day not in range(7):
-				raise InvalidCalendar("Invalid weekday {day}: use 0 (Monday) to 6 (Sunday)", day=day)
 		_check_overlaps(
 			[
 				(day * DAY_SECONDS + s, day * DAY_SECONDS + e, WEEKDAY_NAMES[day])
@@ -203,13 +294,25 @@ class SupportCalendar:
 			],
 			7 * DAY_SECONDS,
 		)
+		if extra_working_days is None:
+			extra_working_days = {}
+		if not isinstance(extra_working_days, Mapping):
+			raise InvalidCalendar(
+				"Invalid extra working days: {days} (give each date and its ranges)", days=extra_working_days
+			)
 		self.extra: dict[int, tuple[tuple[int, int], ...]] = {}
-		for date, ranges in (extra_working_days or {}).items():
-			parsed = tuple(_parse_range(r, date.isoformat()) for r in ranges)
+		for date, ranges in extra_working_days.items():
+			if not _is_date(date):
+				raise InvalidCalendar("Invalid extra working day: {date} (give a date)", date=date)
+			parsed = tuple(_parse_range(r, date.isoformat()) for r in _range_items(ranges, date.isoformat()))
 			if not parsed:
 				raise InvalidCalendar("Extra working day {date} has no working ranges", date=date)
 			_check_overlaps([(*_span(*r), date.isoformat()) for r in parsed], None)
 			self.extra[date.toordinal()] = parsed
+		if holidays is None:
+			holidays = ()
+		if isinstance(holidays, str | bytes) or not isinstance(holidays, Iterable):
+			raise InvalidCalendar("Invalid holidays: {holidays} (give a list of dates)", holidays=holidays)
 		self.holidays: dict[int, list[Holiday]] = {}
 		for item in holidays:
 			holiday = _as_holiday(item)
@@ -229,6 +332,9 @@ class SupportCalendar:
 		self._weekly_spans = tuple(_merge_spans(ranges) for ranges in self.weekly)
 		self._weekly_totals = tuple(sum(e - s for s, e in spans) * US for spans in self._weekly_spans)
 		self._whole_holidays = {o for o, items in self.holidays.items() if any(h.whole_day for h in items)}
+		self._partial_holidays = {
+			o for o, items in self.holidays.items() if any(not h.whole_day for h in items)
+		}
 
 	@classmethod
 	def twenty_four_seven(cls, timezone: str = "UTC", name: str = "24x7") -> SupportCalendar:
@@ -238,15 +344,37 @@ class SupportCalendar:
 	@property
 	def is_24x7(self) -> bool:
 		"""True when working time is simply all time (business minutes equal wall-clock minutes)."""
-		return self.always_open and not self.holidays
+		return self.always_open and not self.holidays and not self.extra
 
 	# -- instants ---------------------------------------------------------------------------------
 
-	def to_us(self, value: dt.datetime) -> int:
-		"""Microseconds since the epoch; a naive datetime is wall-clock time in the calendar's zone."""
-		if value.tzinfo is None or value.utcoffset() is None:
-			value = value.replace(tzinfo=self.tz)
-		return (value - EPOCH) // ONE_US
+	def to_us(self, value: dt.datetime, tz: str | dt.tzinfo | None = None) -> int:
+		"""Microseconds since the epoch of a datetime.
+
+		A naive datetime is a wall-clock time in ``tz`` (default: the calendar's zone); a wall time that a DST
+		change skips is the instant the clocks jump, an ambiguous one its first occurrence (unless
+		``fold=1``). An aware datetime whose wall time its own zone skips (made with ``replace(tzinfo=...)``)
+		is read the same way.
+
+		:raises InvalidInput: not a datetime, an unknown ``tz``, or a date outside the years 1000 to 8999.
+		"""
+		if not isinstance(value, dt.datetime):
+			raise InvalidInput("Expected a date and time, not {value}", value=value)
+		tzinfo = value.tzinfo
+		if tzinfo is None or value.utcoffset() is None:
+			tzinfo = self.tz if tz is None else as_zone(tz)
+		if type(tzinfo) is dt.timezone:
+			instant = (value.replace(tzinfo=tzinfo) - EPOCH) // ONE_US
+		else:
+			instant = wall_to_us(value, tzinfo)
+		if not MIN_US <= instant < MAX_US:
+			raise InvalidInput(
+				"{value} lies outside the years {first} to {last} that the engine supports",
+				value=value,
+				first=MIN_YEAR,
+				last=MAX_YEAR,
+			)
+		return instant
 
 	def from_us(self, instant: int) -> dt.datetime:
 		"""The aware datetime, in the calendar's zone, of an instant in microseconds."""
@@ -285,8 +413,8 @@ class SupportCalendar:
 	def local_to_us(self, ordinal: int, micros: int) -> int:
 		"""The instant of a wall-clock time (microseconds after local midnight, up to 48 h) on a date.
 
-		A wall time skipped by a DST change is read with the offset in force before the change, an
-		ambiguous one as its first occurrence (``fold=0``).
+		A wall time skipped by a DST change is the instant the clocks jump, an ambiguous one its first
+		occurrence (see :func:`wall_to_us`).
 		"""
 		while micros >= DAY_US:
 			ordinal += 1
@@ -296,11 +424,10 @@ class SupportCalendar:
 			return (ordinal - EPOCH_ORDINAL) * DAY_US + micros - offset
 		date = dt.date.fromordinal(ordinal)
 		seconds, micro = divmod(micros, US)
-		local = dt.datetime(
-			date.year, date.month, date.day, seconds // 3600, seconds % 3600 // 60, seconds % 60, micro,
-			tzinfo=self.tz,
-		)  # fmt: skip
-		return (local - EPOCH) // ONE_US
+		wall = dt.datetime(
+			date.year, date.month, date.day, seconds // 3600, seconds % 3600 // 60, seconds % 60, micro
+		)
+		return wall_to_us(wall, self.tz)
 
 	# -- working time -----------------------------------------------------------------------------
 
@@ -321,13 +448,13 @@ class SupportCalendar:
 		"""The whole-day holiday of a date, if any."""
 		return next((h for h in self.holidays.get(ordinal, ()) if h.whole_day), None)
 
-	def _holiday_spans(self, ordinal: int) -> list[Interval]:
-		spans = []
-		for holiday in self.holidays.get(ordinal, ()):
-			start = 0 if holiday.start is None else holiday.start * US
-			end = DAY_US if holiday.end is None else holiday.end * US
-			spans.append((self.local_to_us(ordinal, start), self.local_to_us(ordinal, end)))
-		return spans
+	def _partial_holiday_spans(self, ordinal: int) -> list[Interval]:
+		"""The instants the partial holidays of a date remove (whole-day holidays only void the date's ranges)."""
+		return [
+			(self.local_to_us(ordinal, h.start * US), self.local_to_us(ordinal, h.end * US))
+			for h in self.holidays.get(ordinal, ())
+			if h.start is not None
+		]
 
 	def day(self, ordinal: int) -> tuple[tuple[Interval, ...], int]:
 		"""Working intervals (instants) started by a date's schedule, sorted and merged, and their total."""
@@ -337,15 +464,18 @@ class SupportCalendar:
 		intervals: list[Interval] = []
 		ranges = self.ranges_of(ordinal)
 		if ranges and ordinal not in self.extra:
+			# Fast path: a weekday (not a whole-day holiday, else it has no ranges) without a partial holiday
+			# and without an offset change; a range crossing midnight also needs the same of the next date.
 			weekday = (ordinal - 1) % 7
 			spans = self._weekly_spans[weekday]
 			offset = self._uniform_offset(ordinal)
 			crosses = spans[-1][1] > DAY_SECONDS
 			if (
 				offset is not None
-				and ordinal not in self.holidays
+				and ordinal not in self._partial_holidays
 				and not (
-					crosses and (ordinal + 1 in self.holidays or self._uniform_offset(ordinal + 1) != offset)
+					crosses
+					and (ordinal + 1 in self._partial_holidays or self._uniform_offset(ordinal + 1) != offset)
 				)
 			):
 				base = (ordinal - EPOCH_ORDINAL) * DAY_US - offset
@@ -356,9 +486,9 @@ class SupportCalendar:
 				self._days[ordinal] = result
 				return result
 		if ranges:
-			holes = self._holiday_spans(ordinal)
+			holes = self._partial_holiday_spans(ordinal)
 			if any(e <= s for s, e in ranges):
-				holes += self._holiday_spans(ordinal + 1)
+				holes += self._partial_holiday_spans(ordinal + 1)
 			for start_s, end_s in sorted(ranges):
 				_s, end_span = _span(start_s, end_s)
 				pieces = [(self.local_to_us(ordinal, start_s * US), self.local_to_us(ordinal, end_span * US))]
@@ -367,7 +497,7 @@ class SupportCalendar:
 				for s, e in pieces:
 					if intervals and s <= intervals[-1][1]:
 						intervals[-1] = (intervals[-1][0], max(e, intervals[-1][1]))
-					elif s < e:
+					elif s < e:  # a range inside a skipped hour is empty
 						intervals.append((s, e))
 		result = (tuple(intervals), sum(e - s for s, e in intervals))
 		self._days[ordinal] = result
@@ -429,14 +559,42 @@ class SupportCalendar:
 					cursor = e
 		return total
 
-	def next_working(self, instant: int) -> int:
-		"""The first working instant at or after ``instant``."""
+	def next_interval(self, instant: int) -> Interval:
+		"""The first working interval ``(start, end)`` that ends after ``instant`` (it may start before it)."""
 		first = self.ordinal(instant) - 1
 		for ordinal in range(first, first + HORIZON_DAYS + 2):
 			for s, e in self.day(ordinal)[0]:
 				if e > instant:
-					return check_horizon(instant, max(s, instant))
+					check_horizon(instant, s)
+					return s, e
 		raise HorizonExceeded("No working time within 5 years after {start}", start=self.from_us(instant))
+
+	def next_working(self, instant: int) -> int:
+		"""The first working instant at or after ``instant``."""
+		return max(self.next_interval(instant)[0], instant)
+
+	def settle_back(self, instant: int, floor: int) -> int:
+		"""The earliest instant, not before ``floor``, from which no working time passes until ``instant``.
+
+		``instant`` itself when the moment before it is working time; else the end of the working time before
+		it (an opening after a non-working gap moves back to the close before the gap), or ``floor``.
+		"""
+		best, found = floor, None
+		ordinal, lowest = self.ordinal(instant), self.ordinal(floor) - 1
+		while ordinal >= lowest:
+			for s, e in self.day(ordinal)[0]:
+				if s < instant and e > best:
+					best = min(e, instant)
+			if best == instant:
+				return instant
+			if found is not None:
+				break
+			if best > floor:
+				# Intervals of a date start after its midnight and end within two days, so only the date
+				# before can still end later than what this one gave.
+				found = ordinal
+			ordinal -= 1
+		return best
 
 	def is_working(self, instant: int) -> bool:
 		"""True when the instant lies inside working time."""

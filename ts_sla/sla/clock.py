@@ -3,28 +3,39 @@
 - ``Calendar``: wall-clock minutes, 24x7 (real minutes, so a DST night is an hour shorter or longer).
 - ``Business Hours``: minutes inside the calendar's working time.
 - ``Working Days``: whole working days of the calendar. The start is first rolled forward to the next
-  working moment; the due instant is the same wall-clock time of day ``n`` working days later, rolled
+  working moment; the nominal due is the same wall-clock time of day ``n`` working days later, rolled
   forward to the next working moment if that time is not working time.
+
+On every basis the due instant is the earliest instant at which the target has elapsed. For working days
+this matters when the nominal due is an opening after a non-working gap: the due is then the close before
+the gap, which has the same working time elapsed (Sat 10:00 + 3 working days on a Mon-Fri 09:00-18:00
+calendar: counted from Mon 09:00, nominally Thu 09:00, due Wed 18:00). ``n = 0`` is due at the start.
 
 Pauses (``[(start, end), ...]``) do not count on the clock's own basis: on a business-hours clock a pause
 over a weekend costs nothing; on a working-days clock the paused business time is added on the business
-basis after the nominal due instant. Every function takes datetimes (naive ones are wall-clock times in the
-calendar's zone) and returns aware datetimes in the calendar's zone.
+basis after the (earliest) nominal due instant. Every function takes datetimes and returns aware datetimes
+in the calendar's zone; naive datetimes are wall-clock times in the zone given as ``tz`` (default: the
+calendar's zone).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from .calendar import HORIZON_DAYS, US, Interval, SupportCalendar, check_horizon, subtract
+from .calendar import HORIZON_DAYS, HORIZON_US, US, Interval, SupportCalendar, check_horizon, subtract
 from .errors import HorizonExceeded, InvalidInput
 
 MINUTE_US = 60 * US
+#: Minutes beyond which any target lies past the horizon on every basis (business time never runs faster
+#: than wall-clock time, and a working day is at least a calendar day).
+_BEYOND_HORIZON_MINUTES = (HORIZON_DAYS + 2) * 1440
 
 Pause = tuple[dt.datetime, "dt.datetime | None"]
+Zone = str | dt.tzinfo | None
 
 
 class Basis(str, Enum):
@@ -43,35 +54,54 @@ class Target:
 	basis: Basis = Basis.CALENDAR
 
 	def __post_init__(self) -> None:
-		object.__setattr__(self, "basis", Basis(self.basis))
-		if isinstance(self.amount, bool) or not isinstance(self.amount, int | float) or self.amount < 0:
+		try:
+			object.__setattr__(self, "basis", Basis(self.basis))
+		except ValueError:
 			raise InvalidInput(
-				"An SLA target must be a non-negative number, not {amount}", amount=self.amount
-			)
-		if self.basis is Basis.WORKING_DAYS and self.amount != int(self.amount):
+				"Unknown SLA basis {basis}: use Calendar, Business Hours or Working Days", basis=self.basis
+			) from None
+		amount = self.amount
+		if (
+			isinstance(amount, bool)
+			or not isinstance(amount, int | float)
+			or amount < 0
+			or (isinstance(amount, float) and not math.isfinite(amount))
+		):
+			raise InvalidInput("An SLA target must be a non-negative number, not {amount}", amount=amount)
+		if self.basis is Basis.WORKING_DAYS and amount != int(amount):
 			raise InvalidInput(
-				"A working-days target must be a whole number of days, not {amount}", amount=self.amount
+				"A working-days target must be a whole number of days, not {amount}", amount=amount
 			)
 
 	@property
 	def micros(self) -> int:
-		"""The amount in microseconds (Calendar and Business Hours)."""
-		return round(self.amount * MINUTE_US)
+		"""The amount in microseconds (Calendar and Business Hours); amounts beyond the horizon are capped
+		(they raise :class:`HorizonExceeded` all the same)."""
+		return round(min(self.amount, _BEYOND_HORIZON_MINUTES) * MINUTE_US)
 
 
 def pauses_to_us(
-	calendar: SupportCalendar, pauses: Sequence[Pause], until: int | None = None
+	calendar: SupportCalendar, pauses: Sequence[Pause], until: int | None = None, *, tz: Zone = None
 ) -> tuple[Interval, ...]:
-	"""Sorted, merged pause intervals in microseconds. An open pause (end ``None``) ends at ``until``."""
+	"""Sorted, merged pause intervals in microseconds. An open pause (end ``None``) ends at ``until``.
+
+	Naive datetimes are wall-clock times in ``tz`` (default: the calendar's zone); a pause whose ends fall
+	into an hour a DST change skips is read with :meth:`SupportCalendar.to_us` (possibly empty, never
+	ending before it starts).
+	"""
 	intervals = []
-	for start, end in pauses:
-		s = calendar.to_us(start)
+	for pause in pauses:
+		try:
+			start, end = pause
+		except (TypeError, ValueError):
+			raise InvalidInput("A pause must be a (start, end) pair, not {pause}", pause=pause) from None
+		s = calendar.to_us(start, tz)
 		if end is None:
 			if until is None:
 				raise InvalidInput("A pause that has not ended needs the current time to be evaluated")
 			e = max(s, until)
 		else:
-			e = calendar.to_us(end)
+			e = calendar.to_us(end, tz)
 		if e < s:
 			raise InvalidInput("A pause cannot end ({end}) before it starts ({start})", start=start, end=end)
 		if e > s:
@@ -90,7 +120,10 @@ def pauses_to_us(
 
 
 def wall_add(start: int, amount: int, pauses: Sequence[Interval] = ()) -> int:
-	"""``start`` plus ``amount`` microseconds of wall-clock time that is not paused."""
+	"""``start`` plus ``amount`` microseconds of wall-clock time that is not paused (the earliest such
+	instant: a zero amount is due at ``start`` even inside a pause, as on the other bases)."""
+	if amount <= 0:
+		return start
 	cursor, remaining = start, amount
 	for ps, pe in pauses:
 		if pe <= cursor:
@@ -113,6 +146,8 @@ def working_days_add(
 	calendar: SupportCalendar, start: int, days: int, pauses: Sequence[Interval] = ()
 ) -> int:
 	"""The due instant ``days`` working days after ``start`` (see the module docstring)."""
+	if days <= 0:
+		return start
 	first = calendar.next_working(start)
 	ordinal, time_of_day = calendar.local_parts(first)
 	limit = ordinal + HORIZON_DAYS
@@ -124,11 +159,45 @@ def working_days_add(
 				raise HorizonExceeded(
 					"The deadline lies more than 5 years after {start}", start=calendar.from_us(start)
 				)
-	due = calendar.next_working(calendar.local_to_us(ordinal, time_of_day))
+	nominal = calendar.local_to_us(ordinal, time_of_day)
+	opens, _closes = calendar.next_interval(nominal)
+	# Inside working time the nominal instant is the due; at an opening (the nominal time was not working
+	# time, or was exactly a range's start) the same working time had elapsed at the close before the gap.
+	due = nominal if opens < nominal else calendar.settle_back(opens, first)
 	if pauses:
 		paused = calendar.between(start, due) - calendar.between(start, due, pauses)
 		due = calendar.add(due, paused, pauses) if paused else due
 	return check_horizon(start, due)
+
+
+def working_days_between(
+	calendar: SupportCalendar, start: int, end: int, pauses: Sequence[Interval] = ()
+) -> int:
+	"""The number of whole working days elapsed from ``start`` at ``end``: the largest ``n`` whose due
+	instant is at or before ``end`` (due instants never decrease with ``n``)."""
+	if end <= start:
+		return 0
+	if end - start > HORIZON_US:
+		raise HorizonExceeded(
+			"Working days are counted up to 5 years after {start}", start=calendar.from_us(start)
+		)
+
+	def reached(days: int) -> bool:
+		try:
+			return working_days_add(calendar, start, days, pauses) <= end
+		except HorizonExceeded:
+			return False
+
+	low, high = 0, 1  # reached(low) holds; find a high for which it does not
+	while reached(high):
+		low, high = high, high * 2
+	while high - low > 1:
+		middle = (low + high) // 2
+		if reached(middle):
+			low = middle
+		else:
+			high = middle
+	return low
 
 
 def due_us(calendar: SupportCalendar, start: int, target: Target, pauses: Sequence[Interval] = ()) -> int:
@@ -162,16 +231,23 @@ def advance_us(
 
 
 def due(
-	calendar: SupportCalendar, start: dt.datetime, target: Target, pauses: Sequence[Pause] = ()
+	calendar: SupportCalendar,
+	start: dt.datetime,
+	target: Target,
+	pauses: Sequence[Pause] = (),
+	*,
+	tz: Zone = None,
 ) -> dt.datetime:
 	"""The due instant of a clock started at ``start``, with its (ended) pauses not counted.
+
+	:param tz: the zone of naive ``start`` and pause datetimes (a name or a tzinfo; default: the calendar's).
 
 	>>> cal = SupportCalendar("Office", "Asia/Shanghai", {d: [("09:00", "18:00")] for d in range(5)})
 	>>> due(cal, dt.datetime(2023, 10, 27, 16), Target(3, Basis.WORKING_DAYS)).isoformat()
 	'2023-11-01T16:00:00+08:00'
 	"""
-	start_us = calendar.to_us(start)
-	return calendar.from_us(due_us(calendar, start_us, target, pauses_to_us(calendar, pauses)))
+	start_us = calendar.to_us(start, tz)
+	return calendar.from_us(due_us(calendar, start_us, target, pauses_to_us(calendar, pauses, tz=tz)))
 
 
 def elapsed(
@@ -180,26 +256,30 @@ def elapsed(
 	end: dt.datetime,
 	basis: Basis,
 	pauses: Sequence[Pause] = (),
+	*,
+	tz: Zone = None,
 ) -> float:
 	"""How much of a clock has run between two instants, in the basis' unit.
 
 	Minutes for Calendar and Business Hours; for Working Days, the number of whole working days ``n`` such
-	that ``due(start, n) <= end``.
+	that ``due(start, n) <= end``. ``tz``: the zone of naive datetimes (default: the calendar's).
 	"""
-	basis = Basis(basis)
-	start_us, end_us = calendar.to_us(start), calendar.to_us(end)
-	intervals = pauses_to_us(calendar, pauses)
+	try:
+		basis = Basis(basis)
+	except ValueError:
+		raise InvalidInput(
+			"Unknown SLA basis {basis}: use Calendar, Business Hours or Working Days", basis=basis
+		) from None
+	start_us, end_us = calendar.to_us(start, tz), calendar.to_us(end, tz)
+	intervals = pauses_to_us(calendar, pauses, tz=tz)
 	if basis is Basis.WORKING_DAYS:
-		days = 0
-		while days <= HORIZON_DAYS and working_days_add(calendar, start_us, days + 1, intervals) <= end_us:
-			days += 1
-		return days
+		return working_days_between(calendar, start_us, end_us, intervals)
 	return measure_us(calendar, basis, start_us, end_us, intervals) / MINUTE_US
 
 
-def next_working_moment(calendar: SupportCalendar, at: dt.datetime) -> dt.datetime:
-	"""The first working instant at or after ``at``."""
-	return calendar.from_us(calendar.next_working(calendar.to_us(at)))
+def next_working_moment(calendar: SupportCalendar, at: dt.datetime, *, tz: Zone = None) -> dt.datetime:
+	"""The first working instant at or after ``at`` (``tz``: the zone of a naive ``at``)."""
+	return calendar.from_us(calendar.next_working(calendar.to_us(at, tz)))
 
 
 def threshold(
@@ -208,11 +288,25 @@ def threshold(
 	target: Target,
 	percent: float,
 	pauses: Sequence[Pause] = (),
+	*,
+	tz: Zone = None,
 ) -> dt.datetime:
-	"""The instant at which ``percent`` % of the clock has run (100 % is the due instant; 150 % is allowed)."""
-	start_us = calendar.to_us(start)
-	intervals = pauses_to_us(calendar, pauses)
+	"""The instant at which ``percent`` % of the clock has run (100 % is the due instant; 150 % is allowed).
+
+	``tz``: the zone of naive datetimes (default: the calendar's).
+	"""
+	start_us = calendar.to_us(start, tz)
+	intervals = pauses_to_us(calendar, pauses, tz=tz)
 	return calendar.from_us(threshold_us(calendar, start_us, target, percent, intervals))
+
+
+def check_percent(percent: object) -> float:
+	"""A finite, non-negative threshold percentage."""
+	if isinstance(percent, bool) or not isinstance(percent, int | float) or not math.isfinite(percent):
+		raise InvalidInput("A threshold percentage must be a finite number, not {percent}", percent=percent)
+	if percent < 0:
+		raise InvalidInput("A threshold percentage cannot be negative, not {percent}", percent=percent)
+	return percent
 
 
 def threshold_us(
@@ -223,11 +317,12 @@ def threshold_us(
 	pauses: Sequence[Interval] = (),
 	due_at: int | None = None,
 ) -> int:
-	if percent < 0:
-		raise InvalidInput("A threshold percentage cannot be negative, not {percent}", percent=percent)
+	check_percent(percent)
 	due_at = due_us(calendar, start, target, pauses) if due_at is None else due_at
 	if percent == 100:
 		return due_at
 	basis = Basis.BUSINESS if target.basis is Basis.WORKING_DAYS else target.basis
 	total = measure_us(calendar, basis, start, due_at, pauses)
-	return advance_us(calendar, basis, start, round(total * percent / 100), pauses)
+	# An amount beyond the horizon raises HorizonExceeded; capping it keeps round() finite.
+	amount = min(total * percent / 100, HORIZON_US + 1)
+	return advance_us(calendar, basis, start, round(amount), pauses)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .calendar import SupportCalendar
-from .clock import MINUTE_US, Basis, Pause, Target, due_us, pauses_to_us
+from .clock import MINUTE_US, Basis, Pause, Target, Zone, due_us, pauses_to_us
 
 
 def _(message: str) -> str:
@@ -146,16 +146,19 @@ def explain(
 	target: Target,
 	pauses: Sequence[Pause] = (),
 	due_at: dt.datetime | None = None,
+	*,
+	tz: Zone = None,
 ) -> Message:
 	"""Explain how the due instant of a clock was computed.
 
 	:param label: what the clock is, already translated (``"P3 resolution"``).
 	:param due_at: the due instant if already known (else computed).
+	:param tz: the zone of naive datetimes (a name or a tzinfo; default: the calendar's).
 	"""
-	start_us = calendar.to_us(start)
-	intervals = pauses_to_us(calendar, pauses)
+	start_us = calendar.to_us(start, tz)
+	intervals = pauses_to_us(calendar, pauses, tz=tz)
 	due_instant = calendar.from_us(
-		due_us(calendar, start_us, target, intervals) if due_at is None else calendar.to_us(due_at)
+		due_us(calendar, start_us, target, intervals) if due_at is None else calendar.to_us(due_at, tz)
 	)
 	start_local = calendar.from_us(start_us)
 	if target.basis is Basis.CALENDAR:

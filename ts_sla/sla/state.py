@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from .calendar import SupportCalendar
-from .clock import Basis, Pause, Target, due_us, measure_us, pauses_to_us, threshold_us
+from .clock import Basis, Pause, Target, Zone, check_percent, due_us, measure_us, pauses_to_us, threshold_us
 from .errors import InvalidInput
 
 
@@ -51,6 +51,7 @@ def evaluate(
 	stopped_at: dt.datetime | None = None,
 	warning_percent: float = 75,
 	thresholds: Iterable[float] = (),
+	tz: Zone = None,
 ) -> ClockReading:
 	"""Evaluate a clock at ``now``.
 
@@ -58,27 +59,33 @@ def evaluate(
 	:param stopped_at: when the clock stopped (it is then Met if on time, else Breached, for good).
 	:param warning_percent: the percentage at which the clock becomes At Risk.
 	:param thresholds: further percentages (escalation matrix rows; may exceed 100) whose crossing is a
-	    state change the scheduler must see.
+	    state change the scheduler must see (negative ones are ignored).
+	:param tz: the zone of naive datetimes (a name or a tzinfo; default: the calendar's).
 	"""
-	if not 0 < warning_percent <= 100:
+	if (
+		isinstance(warning_percent, bool)
+		or not isinstance(warning_percent, int | float)
+		or not 0 < warning_percent <= 100
+	):
 		raise InvalidInput(
 			"The warning percentage must be above 0 and at most 100, not {value}", value=warning_percent
 		)
-	now_us = calendar.to_us(now)
-	start_us = calendar.to_us(start)
-	stop_us = None if stopped_at is None else calendar.to_us(stopped_at)
+	extra_levels = [check_percent(t) for t in thresholds if not (isinstance(t, int | float) and t < 0)]
+	now_us = calendar.to_us(now, tz)
+	start_us = calendar.to_us(start, tz)
+	stop_us = None if stopped_at is None else calendar.to_us(stopped_at, tz)
 	if stop_us is not None and stop_us < start_us:
 		raise InvalidInput(
 			"A clock cannot stop ({stop}) before it starts ({start})", stop=stopped_at, start=start
 		)
 	at = now_us if stop_us is None else min(now_us, stop_us)
-	intervals = pauses_to_us(calendar, pauses, until=at)
+	intervals = pauses_to_us(calendar, pauses, until=at, tz=tz)
 	paused = stop_us is None and any(
-		calendar.to_us(ps) <= at and (pe is None or at < calendar.to_us(pe)) for ps, pe in pauses
+		calendar.to_us(ps, tz) <= at and (pe is None or at < calendar.to_us(pe, tz)) for ps, pe in pauses
 	)
 	due_at = due_us(calendar, start_us, target, intervals)
 
-	levels = sorted({float(warning_percent), 100.0, *(float(t) for t in thresholds if t >= 0)})
+	levels = sorted({float(warning_percent), 100.0, *(float(t) for t in extra_levels)})
 	instants = {level: threshold_us(calendar, start_us, target, level, intervals, due_at) for level in levels}
 	crossed = tuple(level for level in levels if instants[level] <= at)
 

@@ -107,8 +107,9 @@ def test_holidays_whole_and_partial():
 	# ...and Wednesday afternoon is a half-day holiday: 4 h end at Wed 12:00, 5 h at Thu 10:00
 	assert due(cal, D(2024, 9, 30, 17, 0), Target(240, Basis.BUSINESS)) == local(cal, D(2024, 10, 2, 12, 0))
 	assert due(cal, D(2024, 9, 30, 17, 0), Target(300, Basis.BUSINESS)) == local(cal, D(2024, 10, 3, 10, 0))
-	# a working day keeps the same time of day, rolled to the next working moment (Wed 17:00 is a half-day hole)
-	assert due(cal, D(2024, 9, 30, 17, 0), Target(1, Basis.WORKING_DAYS)) == local(cal, D(2024, 10, 3, 9, 0))
+	# a working day keeps the same time of day, rolled to the next working moment (Wed 17:00 is a half-day
+	# hole, so Thu 09:00), reported at the earliest instant with that working time elapsed: Wed 12:00
+	assert due(cal, D(2024, 9, 30, 17, 0), Target(1, Basis.WORKING_DAYS)) == local(cal, D(2024, 10, 2, 12, 0))
 	text = explain(cal, "P3 resolution", D(2024, 9, 30, 17, 0), Target(2, Basis.WORKING_DAYS)).render()
 	assert "National Day" in text
 
@@ -128,12 +129,16 @@ def test_extra_working_day_counts():
 
 def test_working_days_start_outside_hours_rolls_forward_first():
 	cal = office()
-	assert due(cal, D(2023, 10, 28, 10, 0), Target(3, Basis.WORKING_DAYS)) == local(cal, D(2023, 11, 2, 9, 0))
-	assert due(cal, D(2023, 10, 27, 20, 0), Target(1, Basis.WORKING_DAYS)) == local(
-		cal, D(2023, 10, 31, 9, 0)
+	# counted from Mon 09:00: nominally Thu 09:00, an opening after the night, so due at Wed 18:00 (SPEC §3)
+	assert due(cal, D(2023, 10, 28, 10, 0), Target(3, Basis.WORKING_DAYS)) == local(
+		cal, D(2023, 11, 1, 18, 0)
 	)
+	assert due(cal, D(2023, 10, 27, 20, 0), Target(1, Basis.WORKING_DAYS)) == local(
+		cal, D(2023, 10, 30, 18, 0)
+	)
+	# no working day to count: due at once, like a zero target on any other basis
 	assert due(cal, D(2023, 10, 27, 20, 0), Target(0, Basis.WORKING_DAYS)) == local(
-		cal, D(2023, 10, 30, 9, 0)
+		cal, D(2023, 10, 27, 20, 0)
 	)
 	assert elapsed(cal, D(2023, 10, 27, 16), D(2023, 11, 1, 16), Basis.WORKING_DAYS) == 3
 	assert elapsed(cal, D(2023, 10, 27, 16), D(2023, 11, 1, 15), Basis.WORKING_DAYS) == 2

@@ -128,20 +128,25 @@ def test_a_pause_moves_the_calendar_due_by_the_wall_time_paused(cal, start, minu
 
 @given(calendars(extra=False), starts(), amounts)
 def test_holidays_are_never_counted(cal, start, minutes):
+	"""Partial holidays cut every range that covers them; a whole-day holiday voids its date's own ranges
+	(a night shift of the day before still runs into it)."""
 	begin = cal.to_us(start)
 	end = cal.to_us(due(cal, start, Target(minutes, Basis.BUSINESS)))
-	holes = [span for ordinal in cal.holidays for span in cal._holiday_spans(ordinal)]
+	holes = [span for ordinal in cal.holidays for span in cal._partial_holiday_spans(ordinal)]
 	for s, e in cal.working_intervals(begin, end):
 		for hs, he in holes:
 			assert e <= hs or s >= he
+	for ordinal in cal._whole_holidays:
+		assert cal.day(ordinal) == ((), 0)
 
 
 @given(calendars(), starts(), st.integers(1, 15))
-def test_working_days_due_lands_on_a_working_day_in_working_time(cal, start, days):
+def test_working_days_due_is_working_time_or_the_close_of_a_range(cal, start, days):
+	"""The due is the earliest instant with its working time elapsed, so the moment before it is working time
+	(inside a range, or the close of one), on a working day or the night after one."""
 	instant = cal.to_us(due(cal, start, Target(days, Basis.WORKING_DAYS)))
-	assert cal.is_working(instant)
-	# the due instant's date, or the previous one for a range crossing midnight, is a working day
-	ordinal = cal.ordinal(instant)
+	assert cal.is_working(instant - 1)
+	ordinal = cal.ordinal(instant - 1)
 	assert cal.is_working_day(ordinal) or cal.is_working_day(ordinal - 1)
 
 
