@@ -248,6 +248,109 @@ class TestRESTLifecycle(TSSLATestCase):
 		)  # signature covers it
 		self.assertEqual(status(), "Confirmed")
 
+	def test_nobody_moves_their_own_deadline_over_rest(self):
+		agent = self.server.session(AGENT, PASSWORD)
+		engineer = self.server.session(ENGINEER, PASSWORD)
+		payload = {
+			**SOURCE_TICKETS[0][1],
+			"description": "deadline test",
+			"reporter_name": "Deadline Reporter",
+			"contact_method": "Phone",
+			"contact_detail": "1",
+			"channel": "Phone",
+			"problem_type": "Software",
+		}
+		url = f"{self.server.url}/api/resource/Support Ticket"
+		name = agent.post(url, json=payload, timeout=60).json()["data"]["name"]
+		self.call(agent, "assign", ticket=name, user=ENGINEER)
+		self.call(engineer, "respond", ticket=name)
+		self.call(
+			engineer, "request_extension", ticket=name, clock="Resolution", reason="vendor", extra_minutes=60
+		)
+		self.call(engineer, "wait_for_customer", ticket=name, reason="logs")
+		self.call(engineer, "resume", ticket=name)
+
+		def stored() -> str:
+			frappe.db.rollback()  # read what the server committed
+			data = frappe.get_doc("Support Ticket", name).as_dict(no_default_fields=True)
+			data.pop("modified", None)
+			return frappe.as_json(data)
+
+		before = stored()
+		changes = {
+			"priority": "P3",
+			"received_at": "2023-10-25 08:00:00",
+			"occurred_at": "2023-10-25 08:00:00",
+			"sla_policy": self.lenient_policy(),
+			"support_calendar": "",
+			"technical_domain": "Network",
+			"support_team": "HR Team",
+			"assigned_to": "engineer2@ts-sla.test",
+			"support_tier": "L3",
+			"status": "Resolved",
+		}
+		current = engineer.get(f"{url}/{name}", timeout=60).json()["data"]
+		extension = [{**current["extensions"][0], "status": "Approved", "new_due": "2024-06-01 00:00:00"}]
+		pause = [{**current["pauses"][0], "paused_to": "2024-06-01 00:00:00"}]
+		attempts = [*({field: value} for field, value in changes.items()), {"extensions": extension}]
+		attempts += [{"pauses": pause}, {"pauses": []}]
+		for body in attempts:
+			with self.subTest(body=list(body)):
+				response = engineer.put(f"{url}/{name}", json=body, timeout=60)
+				self.assertIn(response.status_code, (403, 417), response.text[:300])
+				self.assertEqual(stored(), before)
+		# computed fields are simply kept: a client's value is ignored
+		engineer.put(f"{url}/{name}", json={"resolution_due": "2030-01-01 00:00:00"}, timeout=60)
+		self.assertNotIn("2030-01-01", stored())
+
+	def lenient_policy(self) -> str:
+		from ts_sla.tests.utils import make_policy
+
+		name = "REST Lenient"
+		if not frappe.db.exists("SLA Policy", name):
+			make_policy(name, channel="Walk-in")
+			frappe.db.commit()
+		self.addCleanup(self.drop_policy, name)
+		return name
+
+	def drop_policy(self, name: str) -> None:
+		frappe.db.rollback()
+		frappe.delete_doc("SLA Policy", name, force=True, ignore_permissions=True)
+		frappe.db.commit()
+
+	def test_hostile_values_over_rest_get_417_and_store_nothing(self):
+		agent = self.server.session(AGENT, PASSWORD)
+		url = f"{self.server.url}/api/resource/Support Ticket"
+		base = {
+			**SOURCE_TICKETS[0][1],
+			"description": "hostile test",
+			"reporter_name": "Hostile Reporter",
+			"contact_method": "Phone",
+			"contact_detail": "1",
+			"channel": "API",
+			"problem_type": "Software",
+		}
+		frappe.db.rollback()
+		count = frappe.db.count("Support Ticket")
+		for field, value in (
+			("received_at", "2023-10-25T01:15:00+25:00"),
+			("received_at", "1900-01-01 00:00:00"),
+			("received_at", "not a date"),
+			("subject", {"a": 1}),
+			("description", "x" * 200_000),
+			("priority", ["P0"]),
+		):
+			with self.subTest(field=field, value=str(value)[:40]):
+				response = agent.post(url, json={**base, field: value}, timeout=60)
+				self.assertEqual(response.status_code, 417, response.text[:300])
+				frappe.db.rollback()
+				self.assertEqual(frappe.db.count("Support Ticket"), count)
+		first = agent.post(url, json={**base, "external_ref": "CRM-REST-1"}, timeout=60)
+		self.assertEqual(first.status_code, 200, first.text[:300])
+		again = agent.post(url, json={**base, "external_ref": "CRM-REST-1"}, timeout=60)
+		self.assertEqual(again.status_code, 409, again.text[:300])
+		self.assertIn(first.json()["data"]["name"], again.text)
+
 	def test_rest_errors_are_clear_and_change_nothing(self):
 		agent = self.server.session(AGENT, PASSWORD)
 		before = frappe.db.count("Support Ticket")
