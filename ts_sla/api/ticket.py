@@ -11,7 +11,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint, now_datetime
 
-from ts_sla.services import confirmation, lifecycle, notifier, permissions, sla
+from ts_sla.services import confirmation, lifecycle, permissions, sla
 
 
 def _load(ticket: str, action: str):
@@ -148,8 +148,7 @@ def resolve(
 ) -> dict:
 	"""Mark the ticket resolved with a solution summary and result."""
 	doc = _load(ticket, "resolve")
-	lifecycle.resolve(doc, resolution_summary, resolution_result, root_cause)
-	notifier.send_confirmation_request(doc)
+	lifecycle.resolve_and_ask(doc, resolution_summary, resolution_result, root_cause)
 	return _result(doc)
 
 
@@ -245,5 +244,5 @@ def answer_by_link(
 	if not doc:
 		frappe.respond_as_web_page(title, message, http_status_code=status, indicator_color="red")
 		return
-	message = confirmation.answer(doc, decision, reason)
+	message = lifecycle.answer_by_link(doc, decision, reason)
 	frappe.respond_as_web_page(_("Ticket {0}").format(doc.name), message, indicator_color="green")

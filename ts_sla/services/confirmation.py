@@ -16,7 +16,6 @@ import frappe
 from frappe import _
 from frappe.utils import add_to_date, cint, escape_html, get_datetime, get_url, now_datetime
 
-from ts_sla.services import lifecycle
 from ts_sla.services.states import RESOLVED
 
 DECISIONS = ("confirm", "reject")
@@ -110,20 +109,3 @@ def form(doc, decision: str, resolved: str, expires: str, sig: str) -> str:
 		f'<form method="POST" action="/api/method/ts_sla.api.ticket.answer_by_link">{inputs}{extra}'
 		f'<button type="submit" class="btn btn-primary btn-sm btn-block">{escape_html(button)}</button></form>'
 	)
-
-
-def answer(doc, decision: str, reason: str | None = None) -> str:
-	"""Record the reporter's answer (the caller verified the link); returns the thank-you message."""
-	user = frappe.session.user
-	frappe.set_user("Administrator")
-	try:
-		if decision == "confirm":
-			lifecycle.confirm(doc, _("Confirmed by the reporter through the emailed link"))
-			return _("Thank you: ticket {0} is confirmed as resolved.").format(doc.name)
-		text = (reason or "").strip()[:2000] or _("no details given")
-		lifecycle.reject_resolution(
-			doc, _("The reporter says the fix did not work (emailed link): {0}").format(text)
-		)
-		return _("Thank you: ticket {0} is back with the engineer.").format(doc.name)
-	finally:
-		frappe.set_user(user)

@@ -14,9 +14,9 @@ import frappe
 from frappe import _
 from frappe.utils import cint, get_datetime, now_datetime
 
-from ts_sla.services import guard, sla, teams
+from ts_sla.services import guard, notifier, routing, sla, teams
 from ts_sla.services.clocks import naive
-from ts_sla.services.states import DEADLINE_FIELDS, EXTENDABLE
+from ts_sla.services.states import DEADLINE_FIELDS, EXTENDABLE, FINAL
 
 
 def _required(value, label: str) -> str:
@@ -75,16 +75,7 @@ def assign(
 	if previous and previous != user:
 		assign_to.remove(ticket.doctype, ticket.name, previous, ignore_permissions=True)
 	if previous != user:
-		assign_to.add(
-			{
-				"doctype": ticket.doctype,
-				"name": ticket.name,
-				"assign_to": [user],
-				"description": ticket.subject,
-				"priority": {"P0": "High", "P1": "High", "P2": "Medium"}.get(ticket.priority, "Low"),
-			},
-			ignore_permissions=True,
-		)
+		_add_todo(ticket, user)
 		ticket.reload()
 	ticket.assigned_to = user
 	if tier:
@@ -101,6 +92,22 @@ def assign(
 		else _("Assigned to {0}").format(user)
 	)
 	_save(ticket, "assign", f"{text}{': ' + note if note else ''}")
+
+
+def _add_todo(ticket, user: str) -> None:
+	"""Frappe's assignment (ToDo, the Desk's "Assigned To" and the assignee's notification)."""
+	from frappe.desk.form import assign_to
+
+	assign_to.add(
+		{
+			"doctype": ticket.doctype,
+			"name": ticket.name,
+			"assign_to": [user],
+			"description": ticket.subject,
+			"priority": {"P0": "High", "P1": "High", "P2": "Medium"}.get(ticket.priority, "Low"),
+		},
+		ignore_permissions=True,
+	)
 
 
 #: What the reclassify action may change, besides the deadline fields.
@@ -317,7 +324,7 @@ def decide_extension(ticket, approve: bool, row_name: str | None = None, note: s
 	extension.status = "Approved"
 	extension.new_due = None
 	extension.new_due = naive(sla.extended_due(ticket, extension))
-	extension.customer_notified = notify_reporter_of_extension(ticket, extension)
+	extension.customer_notified = notifier.notify_extension(ticket, extension)
 	_save(
 		ticket,
 		"decide_extension",
@@ -349,45 +356,13 @@ def fulfil_collaboration(ticket, request: str | None = None, note: str | None = 
 	)
 
 
-def reporter_email(ticket) -> str | None:
-	"""The reporter's email address, when their contact method is a valid email."""
-	address = ticket.contact_detail if ticket.contact_method == "Email" else None
-	return address if address and frappe.utils.validate_email_address(address) else None
-
-
-def notify_reporter_of_extension(ticket, extension) -> int:
-	"""Tell the reporter the new due time when their contact is an email address."""
-	address = reporter_email(ticket)
-	if not address:
-		return 0
-	return send_mail(
-		recipients=[address],
-		subject=_("Ticket {0}: new target time").format(ticket.name),
-		message=_(
-			"Dear {0},<br><br>Your ticket {1} ({2}) needs more time: {3}.<br>The new target time is {4}."
-		).format(ticket.reporter_name, ticket.name, ticket.subject, extension.reason, extension.new_due),
-		reference_doctype=ticket.doctype,
-		reference_name=ticket.name,
-	)
-
-
-def send_mail(**kwargs) -> int:
-	"""Queue an email; without an outgoing email account, say so instead of failing the action."""
-	try:
-		frappe.sendmail(**kwargs)
-	except frappe.OutgoingEmailError:
-		frappe.msgprint(
-			_("No outgoing email account is set up, so {0} was not emailed").format(
-				", ".join(kwargs["recipients"])
-			),
-			indicator="orange",
-			alert=True,
-		)
-		return 0
-	return 1
-
-
 # -- resolution, confirmation, closure ----------------------------------------------------------------------
+
+
+def resolve_and_ask(ticket, resolution_summary: str, resolution_result: str, root_cause: str | None = None):
+	"""Resolve, then ask the reporter to confirm (signed links by email, when they have an address)."""
+	resolve(ticket, resolution_summary, resolution_result, root_cause)
+	notifier.send_confirmation_request(ticket)
 
 
 def resolve(ticket, resolution_summary: str, resolution_result: str, root_cause: str | None = None) -> None:
@@ -485,3 +460,100 @@ def cancel(ticket, reason: str) -> None:
 	_close_open_pause(ticket, _now())
 	ticket.status = "Cancelled"
 	_save(ticket, "cancel", _("Cancelled: {0}").format(ticket.cancel_reason))
+
+
+def answer_by_link(ticket, decision: str, reason: str | None = None) -> str:
+	"""The reporter's answer from a verified emailed link (``services.confirmation``); returns the thanks."""
+	user = frappe.session.user
+	frappe.set_user("Administrator")
+	try:
+		if decision == "confirm":
+			confirm(ticket, _("Confirmed by the reporter through the emailed link"))
+			return _("Thank you: ticket {0} is confirmed as resolved.").format(ticket.name)
+		text = (reason or "").strip()[:2000] or _("no details given")
+		reject_resolution(
+			ticket, _("The reporter says the fix did not work (emailed link): {0}").format(text)
+		)
+		return _("Thank you: ticket {0} is back with the engineer.").format(ticket.name)
+	finally:
+		frappe.set_user(user)
+
+
+# -- registration ---------------------------------------------------------------------------------------
+
+
+def prepare_registration(ticket) -> None:
+	"""Before the new ticket is written: choose its engineer (when auto-assignment is on), so the
+	assignment goes in with the insert; what must follow the commit (the ToDo, the P0 alarm) is marked
+	``registration_pending``."""
+	if frappe.flags.in_import:
+		return
+	if cint(frappe.db.get_single_value("TS SLA Settings", "auto_assign")) and not ticket.assigned_to:
+		team, engineer, warning = routing.choose(ticket)
+		if team and not ticket.support_team:
+			ticket.support_team = team
+		if engineer:
+			ticket.assigned_to, ticket.support_tier = engineer, "L2"
+			ticket.assigned_at = ticket.registered_at or _now()
+			ticket.status = "Assigned"
+		if warning:
+			ticket.flags.ts_triage_warning = warning
+	ticket.registration_pending = 1 if (ticket.assigned_to or ticket.priority == "P0") else 0
+
+
+def after_registration(ticket) -> None:
+	"""After the insert (same transaction): the triage warning on the timeline; the rest after commit."""
+	if ticket.flags.ts_triage_warning:
+		ticket.add_comment("Info", ticket.flags.ts_triage_warning)
+		frappe.msgprint(ticket.flags.ts_triage_warning, title=_("Triage needed"), indicator="orange")
+	if ticket.assigned_to:
+		ticket.add_comment(
+			"Info", _("Assigned to {0}: routed by technical domain").format(ticket.assigned_to)
+		)
+	if ticket.registration_pending:
+		frappe.db.after_commit.add(lambda name=ticket.name: complete_registration(name))
+
+
+def complete_registration(name: str, commit: bool = True) -> bool:
+	"""After the insert committed: the assignee's ToDo (and Frappe's notification of it) and the P0 alarm,
+	once. Runs right after the commit in the same request, and again from the minute tick for any ticket
+	whose registration could not complete then (the job queue unreachable, say): the row lock and the
+	``registration_pending`` flag make it happen exactly once."""
+	if not commit:
+		frappe.db.savepoint("ts_sla_registration")
+	try:
+		pending = frappe.db.get_value(
+			"Support Ticket", name, ["registration_pending", "status"], as_dict=True, for_update=True
+		)
+		if not pending or not pending.registration_pending or pending.status in FINAL:
+			return False
+		ticket = frappe.get_doc("Support Ticket", name)
+		if ticket.assigned_to and not frappe.db.exists(
+			"ToDo",
+			{"reference_type": ticket.doctype, "reference_name": name, "allocated_to": ticket.assigned_to},
+		):
+			_add_todo(ticket, ticket.assigned_to)
+		if ticket.priority == "P0":
+			notifier.p0_alarm(ticket)
+		frappe.db.set_value("Support Ticket", name, "registration_pending", 0, update_modified=False)
+		if commit:
+			frappe.db.commit()  # nosemgrep: runs after the request's commit; its own work must be kept
+		return True
+	except Exception:
+		if commit:
+			frappe.db.rollback()
+		else:
+			frappe.db.rollback(save_point="ts_sla_registration")
+		frappe.log_error(title=_("Routing and alerts of {0} deferred").format(name))
+		return False
+
+
+def complete_pending_registrations(commit: bool = True, limit: int = 200) -> int:
+	"""The tick's first step: finish the registrations that could not complete after their commit."""
+	names = frappe.get_all(
+		"Support Ticket",
+		filters={"registration_pending": 1, "status": ("not in", FINAL)},
+		pluck="name",
+		limit=limit,
+	)
+	return sum(1 for name in names if complete_registration(name, commit=commit))

@@ -19,7 +19,7 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.utils import cint, get_datetime, get_time, now_datetime
 
-from ts_sla.services import notifier, routing, sla
+from ts_sla.services import lifecycle, notifier, routing, sla
 from ts_sla.services.clocks import aware, get_calendar, naive
 from ts_sla.services.teams import active_members, on_duty
 
@@ -40,7 +40,7 @@ def tick(now: dt.datetime | None = None, commit: bool = True) -> dict:
 
 	``commit=False`` keeps everything in the caller's transaction (tests roll it back)."""
 	now = now or now_datetime()
-	routing.complete_pending_registrations(commit=commit)
+	lifecycle.complete_pending_registrations(commit=commit)
 	ticket = DocType("Support Ticket")
 	names = (
 		frappe.qb.from_(ticket)
@@ -231,9 +231,17 @@ def act(ticket, action: str, occurrence) -> str:
 		tier = NEXT_TIER.get(ticket.support_tier or "L2")
 		if not tier or ticket.status in FINAL or ticket.status == "Resolved":
 			return _("no higher tier to reassign to")
-		engineer = routing.route(
-			ticket, tier=tier, note=_("escalated: {0}").format(describe(ticket, occurrence))
-		)
+		team, engineer, warning = routing.choose(ticket, tier=tier)
+		if engineer:
+			lifecycle.assign(
+				ticket,
+				engineer,
+				tier=tier,
+				team=team,
+				note=_("escalated: {0}").format(describe(ticket, occurrence)),
+			)
+		elif warning:
+			ticket.add_comment("Info", warning)
 		return (
 			_("reassigned to {0} ({1})").format(engineer, tier)
 			if engineer

@@ -16,6 +16,7 @@ import requests
 from frappe import _
 from frappe.utils import get_url_to_form
 
+from ts_sla.services import confirmation
 from ts_sla.services.teams import active_members, on_duty
 
 ROBOT_ATTEMPTS = 3
@@ -24,8 +25,6 @@ ROBOT_ATTEMPTS = 3
 def notify(users: list[str], subject: str, message: str, ticket, alert: bool = True) -> list[str]:
 	"""Bell, queued email and a realtime alert for each enabled user; returns who was told."""
 	from frappe.desk.doctype.notification_settings.notification_settings import is_email_notifications_enabled
-
-	from ts_sla.services.lifecycle import send_mail
 
 	users = sorted({u for u in users if u and u not in ("Guest",)})
 	users = (
@@ -62,11 +61,46 @@ def notify(users: list[str], subject: str, message: str, ticket, alert: bool = T
 	return users
 
 
+def reporter_email(ticket) -> str | None:
+	"""The reporter's email address, when their contact method is a valid email."""
+	address = ticket.contact_detail if ticket.contact_method == "Email" else None
+	return address if address and frappe.utils.validate_email_address(address) else None
+
+
+def notify_extension(ticket, extension) -> int:
+	"""Tell the reporter the new due time when their contact is an email address."""
+	address = reporter_email(ticket)
+	if not address:
+		return 0
+	return send_mail(
+		recipients=[address],
+		subject=_("Ticket {0}: new target time").format(ticket.name),
+		message=_(
+			"Dear {0},<br><br>Your ticket {1} ({2}) needs more time: {3}.<br>The new target time is {4}."
+		).format(ticket.reporter_name, ticket.name, ticket.subject, extension.reason, extension.new_due),
+		reference_doctype=ticket.doctype,
+		reference_name=ticket.name,
+	)
+
+
+def send_mail(**kwargs) -> int:
+	"""Queue an email; without an outgoing email account, say so instead of failing the action."""
+	try:
+		frappe.sendmail(**kwargs)
+	except frappe.OutgoingEmailError:
+		frappe.msgprint(
+			_("No outgoing email account is set up, so {0} was not emailed").format(
+				", ".join(kwargs["recipients"])
+			),
+			indicator="orange",
+			alert=True,
+		)
+		return 0
+	return 1
+
+
 def send_confirmation_request(doc) -> None:
 	"""Email the reporter links to confirm or reject the fix, when their contact is an email address."""
-	from ts_sla.services import confirmation
-	from ts_sla.services.lifecycle import reporter_email, send_mail
-
 	address = reporter_email(doc)
 	if not address:
 		return

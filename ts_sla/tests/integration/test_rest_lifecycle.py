@@ -318,6 +318,38 @@ class TestRESTLifecycle(TSSLATestCase):
 		frappe.delete_doc("SLA Policy", name, force=True, ignore_permissions=True)
 		frappe.db.commit()
 
+	def test_routing_and_the_p0_alarm_follow_the_commit_of_a_rest_insert(self):
+		frappe.db.set_single_value("TS SLA Settings", "auto_assign", 1)
+		frappe.db.commit()
+
+		def restore():
+			frappe.db.rollback()
+			frappe.db.set_single_value("TS SLA Settings", "auto_assign", 0)
+			frappe.db.commit()
+
+		self.addCleanup(restore)
+		agent = self.server.session(AGENT, PASSWORD)
+		payload = {
+			**SOURCE_TICKETS[0][1],
+			"priority": "P0",
+			"received_at": str(frappe.utils.now_datetime().replace(microsecond=0)),
+			"description": "routing after commit",
+			"reporter_name": "Routing Reporter",
+			"contact_method": "Phone",
+			"contact_detail": "1",
+			"channel": "Phone",
+			"problem_type": "Software",
+		}
+		response = agent.post(f"{self.server.url}/api/resource/Support Ticket", json=payload, timeout=60)
+		self.assertEqual(response.status_code, 200, response.text[:300])
+		data = response.json()["data"]
+		self.assertEqual((data["assigned_to"], data["status"]), (ENGINEER, "Assigned"))
+		frappe.db.rollback()  # read what the server committed
+		name = data["name"]
+		self.assertEqual(frappe.db.get_value("Support Ticket", name, "registration_pending"), 0)
+		self.assertTrue(frappe.db.exists("ToDo", {"reference_name": name, "allocated_to": ENGINEER}))
+		self.assertIn(ENGINEER, frappe.get_all("Notification Log", {"document_name": name}, pluck="for_user"))
+
 	def test_hostile_values_over_rest_get_417_and_store_nothing(self):
 		agent = self.server.session(AGENT, PASSWORD)
 		url = f"{self.server.url}/api/resource/Support Ticket"

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import frappe
 from frappe.utils import add_to_date, now_datetime
 
-from ts_sla.services import notifier, routing, teams
+from ts_sla.services import lifecycle, notifier, routing, teams
 from ts_sla.tests.utils import TSSLATestCase, make_team, make_ticket, make_user
 
 L2A, L2B, L2OFF, L3 = (
@@ -69,8 +69,31 @@ class TestRouting(TSSLATestCase):
 		team.members[2].active = 0
 		team.save()
 
+	def registered(self, **kw):
+		"""Insert a ticket, then what follows its commit (the ToDo, the P0 alarm)."""
+		ticket = make_ticket(**kw)
+		lifecycle.complete_registration(ticket.name, commit=False)
+		return ticket.reload()
+
+	def test_the_engineer_goes_in_with_the_insert_and_the_ticket_is_written_once(self):
+		ticket = make_ticket(technical_domain="Network")
+		stored = frappe.db.get_value(
+			"Support Ticket",
+			ticket.name,
+			["assigned_to", "status", "creation", "modified", "registration_pending"],
+			as_dict=True,
+		)
+		self.assertEqual((stored.assigned_to, stored.status), (L2A, "Assigned"))
+		self.assertEqual(stored.modified, stored.creation)  # one write: no second save after routing
+		self.assertEqual(stored.registration_pending, 1)  # the ToDo follows the commit
+		self.assertFalse(frappe.db.exists("ToDo", {"reference_name": ticket.name}))
+		self.assertTrue(lifecycle.complete_registration(ticket.name, commit=False))
+		self.assertTrue(frappe.db.exists("ToDo", {"reference_name": ticket.name, "allocated_to": L2A}))
+		self.assertFalse(lifecycle.complete_registration(ticket.name, commit=False))  # once
+		self.assertEqual(frappe.db.count("ToDo", {"reference_name": ticket.name}), 1)
+
 	def test_round_robin_spreads_across_active_l2_engineers(self):
-		assigned = [make_ticket(technical_domain="Network").reload() for _ in range(5)]
+		assigned = [self.registered(technical_domain="Network") for _ in range(5)]
 		owners = [t.assigned_to for t in assigned]
 		self.assertEqual(owners, [L2A, L2B, L2A, L2B, L2A])
 		self.assertNotIn(L2OFF, owners)
@@ -85,16 +108,17 @@ class TestRouting(TSSLATestCase):
 
 	def test_load_balancing_picks_the_engineer_with_fewest_open_tickets(self):
 		frappe.db.set_value("Support Team", "Routing Team", "assignment_method", "Load Balancing")
-		first = make_ticket(technical_domain="Network").reload()
-		second = make_ticket(technical_domain="Network").reload()
+		first = self.registered(technical_domain="Network")
+		second = self.registered(technical_domain="Network")
 		self.assertEqual({first.assigned_to, second.assigned_to}, {L2A, L2B})
 		frappe.db.set_value("Support Ticket", first.name, "status", "Closed")
-		third = make_ticket(technical_domain="Network").reload()
+		third = self.registered(technical_domain="Network")
 		self.assertEqual(third.assigned_to, first.assigned_to)
 
 	def test_escalating_a_tier_goes_to_l3_and_is_recorded(self):
-		ticket = make_ticket(technical_domain="Network").reload()
-		routing.route(ticket, tier="L3", note="needs an expert")
+		ticket = self.registered(technical_domain="Network")
+		team, engineer, _warning = routing.choose(ticket, tier="L3")
+		lifecycle.assign(ticket, engineer, tier="L3", team=team, note="needs an expert")
 		ticket.reload()
 		self.assertEqual((ticket.assigned_to, ticket.support_tier), (L3, "L3"))
 		comments = frappe.get_all(
@@ -103,14 +127,14 @@ class TestRouting(TSSLATestCase):
 		self.assertTrue(any("Reassigned from" in c and L3 in c for c in comments), comments)
 
 	def test_domain_without_team_gives_a_triage_warning(self):
-		ticket = make_ticket(technical_domain="Hardware Support").reload()
+		ticket = self.registered(technical_domain="Hardware Support")
 		self.assertEqual((ticket.status, ticket.assigned_to), ("New", None))
 		comments = frappe.get_all(
 			"Comment", {"reference_name": ticket.name, "comment_type": "Info"}, pluck="content"
 		)
 		self.assertTrue(any("No Support Team serves" in c for c in comments), comments)
 
-	def test_p0_notifies_on_duty_lead_and_l2_before_the_insert_returns(self):
+	def test_p0_notifies_on_duty_lead_and_l2_once_the_insert_committed(self):
 		now = now_datetime()
 		frappe.get_doc(
 			{
@@ -124,6 +148,8 @@ class TestRouting(TSSLATestCase):
 		ticket = make_ticket(
 			technical_domain="Network", priority="P0", received_at=now.replace(microsecond=0)
 		)
+		self.assertFalse(frappe.get_all("Notification Log", {"document_name": ticket.name}))
+		lifecycle.complete_registration(ticket.name, commit=False)  # what runs right after the commit
 		bell = set(frappe.get_all("Notification Log", {"document_name": ticket.name}, pluck="for_user"))
 		self.assertEqual(bell, {LEAD, L2A, L2B})
 		mail = frappe.get_all(

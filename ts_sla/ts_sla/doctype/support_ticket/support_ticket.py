@@ -5,7 +5,7 @@ import frappe
 from frappe.model.document import Document
 from frappe.utils import now_datetime
 
-from ts_sla.services import guard, naming, permissions, sla
+from ts_sla.services import guard, lifecycle, monitor, naming, permissions, sla
 from ts_sla.services.states import FINAL
 
 
@@ -27,7 +27,9 @@ class SupportTicket(Document):
 		self.name = naming.next_ticket_id(self.received_at)
 
 	def validate(self):
-		if not self.is_new():
+		if self.is_new():
+			lifecycle.prepare_registration(self)  # the engineer goes in with the insert
+		else:
 			guard.normalise_datetimes(self)
 			guard.validate_times(self)
 			guard.protect_server_fields(self)
@@ -37,12 +39,10 @@ class SupportTicket(Document):
 		sla.recompute(self)
 
 	def after_insert(self):
-		from ts_sla.services import monitor, routing
-
 		if frappe.flags.in_import and self.status in FINAL:
 			monitor.record_imported(self)
 		elif not frappe.flags.in_import:
-			routing.on_registered(self)
+			lifecycle.after_registration(self)  # the ToDo and the P0 alarm follow the commit
 
 	def on_update(self):
 		if self.flags.sla_change_note:
