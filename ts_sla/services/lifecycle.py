@@ -16,7 +16,7 @@ from frappe.utils import cint, get_datetime, now_datetime
 
 from ts_sla.services import guard, notifier, routing, sla, teams
 from ts_sla.services.clocks import naive
-from ts_sla.services.states import DEADLINE_FIELDS, EXTENDABLE, FINAL
+from ts_sla.services.states import DEADLINE_FIELDS, EXTENDABLE, FINAL, WORKING
 
 
 def _required(value, label: str) -> str:
@@ -166,7 +166,7 @@ def respond(ticket, note: str | None = None) -> None:
 
 def stamp_first_response(ticket, at: dt.datetime | None = None) -> None:
 	"""A reply or comment by the assignee counts as the first response (no status regression)."""
-	if ticket.first_responded_at or ticket.status not in ("Assigned", "In Progress", "Waiting for Customer"):
+	if ticket.first_responded_at or ticket.status not in WORKING:
 		return
 	ticket.first_responded_at = at or _now()
 	if ticket.status == "Assigned":

@@ -21,10 +21,10 @@ from frappe.utils import cint, get_datetime, get_time, now_datetime
 
 from ts_sla.services import lifecycle, notifier, routing, sla
 from ts_sla.services.clocks import aware, get_calendar, naive
+from ts_sla.services.states import FINAL, RESOLVED, WORKING
 from ts_sla.services.teams import active_members, on_duty
 
 BATCH = 1000
-FINAL = ("Closed", "Cancelled")
 NEXT_TIER = {"L1": "L2", "L2": "L3"}
 RAISE = {"P3": "P2", "P2": "P1", "P1": "P0"}
 DEFAULT_RULE = {
@@ -229,7 +229,7 @@ def act(ticket, action: str, occurrence) -> str:
 	ticket = frappe.get_doc("Support Ticket", ticket.name)
 	if action == "Reassign to Next Tier":
 		tier = NEXT_TIER.get(ticket.support_tier or "L2")
-		if not tier or ticket.status in FINAL or ticket.status == "Resolved":
+		if not tier or ticket.status in FINAL or ticket.status == RESOLVED:
 			return _("no higher tier to reassign to")
 		team, engineer, warning = routing.choose(ticket, tier=tier)
 		if engineer:
@@ -288,7 +288,7 @@ def daily_progress_check(now: dt.datetime | None = None, commit: bool = True) ->
 			frappe.qb.from_(ticket)
 			.select(ticket.name)
 			.where(ticket.sla_policy == policy.name)
-			.where(ticket.status.isin(sla.WORKING_STATES))
+			.where(ticket.status.isin(WORKING))
 			.where(ticket.registered_at < cutoff)
 			.where(ticket.last_progress_at.isnull() | (ticket.last_progress_at < day_start))
 		).run(pluck=True)

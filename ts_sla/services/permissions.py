@@ -13,21 +13,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from ts_sla.services.states import (
-	AGENT,
-	ASSIGNED,
-	CLOSED,
-	CONFIRMED,
-	ENGINEER,
-	IN_PROGRESS,
-	MANAGER,
-	NEW,
-	OPEN,
-	RESOLVED,
-	SUPERVISOR,
-	WAITING,
-	WORKING,
-)
+from ts_sla.services.states import AGENT, ENGINEER, MANAGER, SUPERVISOR, allowed_in
 from ts_sla.services.teams import user_teams
 
 SUPERVISING = {SUPERVISOR, MANAGER, "System Manager"}
@@ -137,23 +123,24 @@ def _supervisor(ticket, user) -> bool:
 
 
 #: action -> (states it is allowed in, who may take it)
-ACTIONS = {
-	"assign": ((NEW, *WORKING), _staff),
-	"reclassify": ((NEW, *WORKING), _staff),
-	"respond": ((ASSIGNED,), _worker),
-	"add_progress": (WORKING, _worker),
-	"wait_for_customer": ((IN_PROGRESS,), _worker),
-	"resume": ((WAITING,), _worker),
-	"request_extension": (WORKING, _worker),
-	"decide_extension": (OPEN, _supervisor),
-	"fulfil_collaboration": (OPEN, _worker),
-	"resolve": ((IN_PROGRESS, WAITING), _worker),
-	"confirm": ((RESOLVED,), _for_reporter),
-	"reject_resolution": ((RESOLVED,), _for_reporter),
-	"rate": ((RESOLVED, CONFIRMED, CLOSED), _for_reporter),
-	"close": ((RESOLVED, CONFIRMED), _supervisor),
-	"cancel": (OPEN, _staff),
+WHO = {
+	"assign": _staff,
+	"reclassify": _staff,
+	"respond": _worker,
+	"add_progress": _worker,
+	"wait_for_customer": _worker,
+	"resume": _worker,
+	"request_extension": _worker,
+	"decide_extension": _supervisor,
+	"fulfil_collaboration": _worker,
+	"resolve": _worker,
+	"confirm": _for_reporter,
+	"reject_resolution": _for_reporter,
+	"rate": _for_reporter,
+	"close": _supervisor,
+	"cancel": _staff,
 }
+ACTIONS = {action: (allowed_in(action), who) for action, who in WHO.items()}
 
 
 def allowed_actions(ticket, user: str | None = None) -> list[str]:

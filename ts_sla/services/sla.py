@@ -16,12 +16,23 @@ from frappe.utils import get_system_timezone, now_datetime
 
 from ts_sla.services.clocks import aware, engine_error, get_calendar, make_target, naive
 from ts_sla.services.policy import find_policy, priority_row
-from ts_sla.services.states import EXTENDABLE
+from ts_sla.services.states import (
+	CANCELLED,
+	CONFIRMED,
+	EXTENDABLE,
+	HARD_LIMIT,
+	REGISTRATION,
+	RESOLUTION,
+	RESOLVED,
+	RESOLVED_STATES,
+	RESPONSE,
+	TRIAGE,
+	WORKING,
+)
+from ts_sla.services.states import FINAL as FINAL_STATES
 from ts_sla.sla import Basis, ClockState, SLAError, Target, due, elapsed, evaluate, explain
 from ts_sla.sla.clock import pauses_to_us, threshold_us
 
-RESOLVED_STATES = ("Resolved", "Confirmed", "Closed")
-FINAL_STATES = ("Closed", "Cancelled")
 #: Ticket fields that only the server sets (actions and this module); never taken from a client.
 COMPUTED_FIELDS = (
 	"registered_at",
@@ -275,7 +286,7 @@ def update_states(ticket, now=None, clocks=None, calendar=None) -> None:
 		clock.key: read_clock(ticket, clock, calendar, now, warning)
 		for clock in clocks
 		if clock.key not in ("registration", "triage")
-		and not (ticket.status == "Cancelled" and not clock.stopped_at)
+		and not (ticket.status == CANCELLED and not clock.stopped_at)
 	}
 	for key, field in (("response", "response_status"), ("resolution", "resolution_status")):
 		reading = readings.get(key)
@@ -316,13 +327,12 @@ def fired_refs(ticket_name: str) -> set[tuple[str, str, str]]:
 
 
 CLOCK_NAMES = {
-	"registration": "Registration",
-	"triage": "Triage",
-	"response": "Response",
-	"resolution": "Resolution",
-	"limit": "Hard Limit",
+	"registration": REGISTRATION,
+	"triage": TRIAGE,
+	"response": RESPONSE,
+	"resolution": RESOLUTION,
+	"limit": HARD_LIMIT,
 }
-WORKING_STATES = ("Assigned", "In Progress", "Waiting for Customer")
 
 
 @dataclass(frozen=True)
@@ -362,7 +372,7 @@ def rule_thresholds(policy, clock: str, priority: str) -> list[float]:
 def occurrences(ticket, now: dt.datetime | None = None, clocks=None, calendar=None) -> list[Occurrence]:
 	"""Every threshold crossing and reminder of the ticket, past and future, from its own data."""
 	now = aware(now or now_datetime())
-	if ticket.status == "Cancelled":
+	if ticket.status == CANCELLED:
 		return []
 	if clocks is None:
 		clocks, calendar = clocks_of(ticket)
@@ -384,7 +394,7 @@ def occurrences(ticket, now: dt.datetime | None = None, clocks=None, calendar=No
 			kind = "Warning" if level < 100 else "Breach" if level == 100 else "Escalation"
 			out.append(Occurrence(name, kind, level, clock.due, at))
 	interval = row.progress_interval or 0
-	if interval and ticket.status in WORKING_STATES and not ticket.resolved_at:
+	if interval and ticket.status in WORKING and not ticket.resolved_at:
 		anchor = max(
 			t
 			for t in (
@@ -396,10 +406,10 @@ def occurrences(ticket, now: dt.datetime | None = None, clocks=None, calendar=No
 		)
 		at = anchor + dt.timedelta(minutes=interval)
 		out.append(Occurrence("P0 Progress", "Reminder", 100.0, at, at, naive(at).isoformat()))
-	if ticket.status == "Resolved" and ticket.resolved_at:
+	if ticket.status == RESOLVED and ticket.resolved_at:
 		at = aware(ticket.resolved_at) + dt.timedelta(minutes=policy.verification_followup_minutes or 0)
 		out.append(Occurrence("Verification", "Reminder", 100.0, at, at, naive(at).isoformat()))
-	if ticket.status == "Confirmed" and ticket.confirmed_at:
+	if ticket.status == CONFIRMED and ticket.confirmed_at:
 		at = aware(ticket.confirmed_at) + dt.timedelta(minutes=policy.closure_minutes or 0)
 		out.append(Occurrence("Closure", "Breach", 100.0, at, at))
 	for request in ticket.get("collaborations") or []:
@@ -414,7 +424,7 @@ def _overall(ticket, readings) -> str:
 	states = [r.state for r in readings.values()]
 	if ClockState.BREACHED in states:
 		return ClockState.BREACHED.value
-	if ticket.status in RESOLVED_STATES or ticket.status == "Cancelled":
+	if ticket.status in RESOLVED_STATES or ticket.status == CANCELLED:
 		return ClockState.MET.value
 	if ClockState.PAUSED in states:  # only when the policy really pauses a running clock
 		return ClockState.PAUSED.value

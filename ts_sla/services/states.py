@@ -18,16 +18,42 @@ FINAL = (CLOSED, CANCELLED)
 #: The resolution clock has stopped.
 RESOLVED_STATES = (RESOLVED, CONFIRMED, CLOSED)
 
-TRANSITIONS: dict[str, frozenset[str]] = {
-	NEW: frozenset({ASSIGNED, CANCELLED}),
-	ASSIGNED: frozenset({IN_PROGRESS, CANCELLED}),
-	IN_PROGRESS: frozenset({WAITING, RESOLVED, CANCELLED}),
-	WAITING: frozenset({IN_PROGRESS, RESOLVED, CANCELLED}),
-	RESOLVED: frozenset({CONFIRMED, IN_PROGRESS, CLOSED, CANCELLED}),
-	CONFIRMED: frozenset({CLOSED, CANCELLED}),
-	CLOSED: frozenset(),
-	CANCELLED: frozenset(),
+#: action -> {status it may be taken in: status it leaves}. The only way a ticket's status changes; the
+#: transition table and the states each action is allowed in are derived from it.
+MOVES: dict[str, dict[str, str]] = {
+	"assign": {NEW: ASSIGNED, ASSIGNED: ASSIGNED, IN_PROGRESS: IN_PROGRESS, WAITING: WAITING},
+	"reclassify": {s: s for s in (NEW, *WORKING)},
+	"respond": {ASSIGNED: IN_PROGRESS},
+	"add_progress": {s: s for s in WORKING},
+	"wait_for_customer": {IN_PROGRESS: WAITING},
+	"resume": {WAITING: IN_PROGRESS},
+	"request_extension": {s: s for s in WORKING},
+	"decide_extension": {s: s for s in OPEN},
+	"fulfil_collaboration": {s: s for s in OPEN},
+	"resolve": {IN_PROGRESS: RESOLVED, WAITING: RESOLVED},
+	"confirm": {RESOLVED: CONFIRMED},
+	"reject_resolution": {RESOLVED: IN_PROGRESS},
+	"rate": {RESOLVED: RESOLVED, CONFIRMED: CONFIRMED, CLOSED: CLOSED},
+	"close": {RESOLVED: CLOSED, CONFIRMED: CLOSED},
+	"cancel": {s: CANCELLED for s in OPEN},
 }
+
+#: status -> the statuses an action can move it to.
+TRANSITIONS: dict[str, frozenset[str]] = {
+	status: frozenset(
+		target
+		for moves in MOVES.values()
+		for source, target in moves.items()
+		if source == status and target != status
+	)
+	for status in STATUSES
+}
+
+
+def allowed_in(action: str) -> tuple[str, ...]:
+	"""The statuses an action may be taken in."""
+	return tuple(MOVES[action])
+
 
 #: Clock names as SLA Events and pause rows record them.
 REGISTRATION, TRIAGE, RESPONSE, RESOLUTION, HARD_LIMIT = (
