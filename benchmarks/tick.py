@@ -47,7 +47,10 @@ def bulk_insert(count: int) -> None:
 		for i in range(offset, min(count, offset + batch)):
 			values.append("(" + ", ".join(["%s"] * (len(columns) + 1)) + ")")
 			params.append(f"{PREFIX}{i:06d}")
-			params.extend(future if c == "next_check_at" else row[c] for c in columns)
+			# registered long ago: nothing left for after the commit (no pending ToDo or alarm)
+			params.extend(
+				future if c == "next_check_at" else 0 if c == "registration_pending" else row[c] for c in columns
+			)
 		frappe.db.sql(sql + ", ".join(values), params)
 	frappe.db.commit()
 

@@ -550,10 +550,12 @@ def complete_registration(name: str, commit: bool = True) -> bool:
 
 def complete_pending_registrations(commit: bool = True, limit: int = 200) -> int:
 	"""The tick's first step: finish the registrations that could not complete after their commit."""
-	names = frappe.get_all(
-		"Support Ticket",
-		filters={"registration_pending": 1, "status": ("not in", FINAL)},
-		pluck="name",
-		limit=limit,
-	)
+	ticket = frappe.qb.DocType("Support Ticket")
+	names = (
+		frappe.qb.from_(ticket)
+		.select(ticket.name)
+		.where(ticket.registration_pending == 1)  # indexed; almost always no row
+		.where(ticket.status.notin(FINAL))
+		.limit(limit)
+	).run(pluck=True)
 	return sum(1 for name in names if complete_registration(name, commit=commit))

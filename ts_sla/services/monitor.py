@@ -40,6 +40,7 @@ def tick(now: dt.datetime | None = None, commit: bool = True) -> dict:
 
 	``commit=False`` keeps everything in the caller's transaction (tests roll it back)."""
 	now = now or now_datetime()
+	forget_role_holders()  # read afresh once per tick
 	lifecycle.complete_pending_registrations(commit=commit)
 	ticket = DocType("Support Ticket")
 	names = (
@@ -197,12 +198,25 @@ def describe(ticket, occurrence) -> str:
 	)
 
 
+def holders(role: str) -> list[str]:
+	"""Users holding a role, read once per request (the tick asks for every event it fires)."""
+	cache = getattr(frappe.local, "ts_sla_role_holders", None)
+	if cache is None:
+		cache = frappe.local.ts_sla_role_holders = {}
+	if role not in cache:
+		cache[role] = frappe.get_all("Has Role", filters={"role": role, "parenttype": "User"}, pluck="parent")
+	return cache[role]
+
+
+def forget_role_holders() -> None:
+	if hasattr(frappe.local, "ts_sla_role_holders"):
+		del frappe.local.ts_sla_role_holders
+
+
 def recipients_for(ticket, whom: str, team: str | None = None) -> list[str]:
 	team = team or ticket.support_team
-	supervisors = frappe.get_all(
-		"Has Role", filters={"role": "Support Supervisor", "parenttype": "User"}, pluck="parent"
-	)
-	team_supervisor = frappe.db.get_value("Support Team", team, "supervisor") if team else None
+	supervisors = holders("Support Supervisor")
+	team_supervisor = frappe.get_cached_value("Support Team", team, "supervisor") if team else None
 	if whom == "Assignee":
 		users = (
 			[ticket.assigned_to]
@@ -216,9 +230,7 @@ def recipients_for(ticket, whom: str, team: str | None = None) -> list[str]:
 	elif whom == "On-Duty Lead":
 		users = on_duty(duty_role="On-Duty Lead") or ([team_supervisor] if team_supervisor else supervisors)
 	elif whom == "Manager":
-		users = frappe.get_all(
-			"Has Role", filters={"role": "Support Manager", "parenttype": "User"}, pluck="parent"
-		)
+		users = holders("Support Manager")
 	else:  # Team
 		users = active_members(team) if team else []
 	return sorted({u for u in users if u and u != "Administrator"})

@@ -78,13 +78,17 @@ def get_permission_query_conditions(user: str | None = None) -> str:
 
 
 def readable_condition(user: str | None = None) -> str:
-	"""SQL condition on `tabSupport Ticket` for the tickets the user may read ("" for staff); Guest and
-	users without read permission are refused. Figures and charts use it so nobody counts what they
-	cannot see."""
+	"""SQL condition on `tabSupport Ticket` for the tickets the user may read ("" when nothing restricts
+	them), escaped for use with query values: Frappe's own match conditions, so this app's rule, User
+	Permissions and shares all apply, exactly as in the list view. Guest and users without read permission
+	are refused. Reports, figures and charts use it so nobody counts what they cannot see."""
+	from frappe.model.db_query import DatabaseQuery
+
 	user = user or frappe.session.user
 	if user == "Guest" or not frappe.has_permission("Support Ticket", "read", user=user):
 		frappe.throw(_("Not permitted"), frappe.PermissionError)
-	return get_permission_query_conditions(user)
+	condition = DatabaseQuery("Support Ticket", user=user).build_match_conditions(as_condition=True)
+	return (condition or "").replace("%", "%%")
 
 
 def has_permission(doc, ptype: str = "read", user: str | None = None) -> bool | None:

@@ -97,13 +97,13 @@ def recurring(tickets, threshold: int | None = None) -> list[dict]:
 	return sorted(out, key=lambda g: (-g["count"], g["problem"] or ""))
 
 
+def received_between(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+	"""The first and last instant of the days ``start`` to ``end`` (the reports' date filter)."""
+	return get_datetime(f"{start} 00:00:00"), get_datetime(f"{end} 23:59:59.999999")
+
+
 def week_tickets(start: dt.date, end: dt.date, extra_filters: dict | None = None) -> list:
-	filters = {
-		"received_at": (
-			"between",
-			[get_datetime(f"{start} 00:00:00"), get_datetime(f"{end} 23:59:59.999999")],
-		)
-	}
+	filters = {"received_at": ("between", list(received_between(start, end)))}
 	filters.update(extra_filters or {})
 	return frappe.get_list(
 		"Support Ticket", filters=filters, fields=TICKET_FIELDS, order_by="received_at asc"
@@ -128,7 +128,7 @@ def trend(end: dt.date, weeks: int = 12, condition: str = "") -> list[dict]:
 		WHERE `received_at` BETWEEN %s AND %s {"AND " + condition if condition else ""}
 		GROUP BY week
 		""",  # nosemgrep: WEEK_SQL is a constant, condition comes from the permission query
-		(get_datetime(f"{start} 00:00:00"), get_datetime(f"{end} 23:59:59.999999")),
+		received_between(start, end),
 		as_dict=True,
 	)
 	by_week = {getdate(r.week): r for r in rows}
@@ -286,7 +286,7 @@ def weekly_series(kind: str, weeks: int = 12, condition: str = "") -> dict:
 		FROM `tabSupport Ticket` WHERE `received_at` BETWEEN %s AND %s {"AND " + condition if condition else ""}
 		GROUP BY week, `priority`
 		""",  # nosemgrep: WEEK_SQL is a constant, condition comes from the permission query
-		(get_datetime(f"{start} 00:00:00"), get_datetime(f"{end} 23:59:59.999999")),
+		received_between(start, end),
 		as_dict=True,
 	)
 	labels = [start + dt.timedelta(days=7 * i) for i in range(weeks)]

@@ -31,6 +31,8 @@ def _clear_settings_cache() -> None:
 	frappe.clear_document_cache("System Settings", "System Settings")
 	if hasattr(frappe.local, "system_settings"):
 		del frappe.local.system_settings
+	if hasattr(frappe.local, "ts_sla_role_holders"):
+		del frappe.local.ts_sla_role_holders
 	clear_calendar_cache()
 
 

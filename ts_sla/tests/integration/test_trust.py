@@ -271,6 +271,29 @@ class TestNobodyMovesTheirOwnDeadline(TSSLATestCase):
 		frappe.set_user(ENGINEER)
 		self.assertTrue(frappe.get_list("SLA Event", filters={"ticket": self.name}))
 
+	def test_the_tracking_report_shows_each_reader_their_rows_with_the_same_types(self):
+		from ts_sla.ts_sla.report.response_time_tracking import response_time_tracking as report
+
+		filters = {"from_date": "2023-10-23", "to_date": "2023-10-29"}
+		make_ticket(reporter_user=STRANGER, support_team=None, technical_domain="Network")
+		rows = {}
+		for user in (SUPERVISOR, ENGINEER, OUTSIDER, REPORTER, STRANGER):
+			frappe.set_user(user)
+			rows[user] = report.execute(filters)[1]
+		frappe.set_user("Administrator")
+		self.assertIn(self.name, [r["ticket"] for r in rows[SUPERVISOR]])
+		self.assertEqual([r["ticket"] for r in rows[ENGINEER]], [self.name])
+		self.assertEqual([r["ticket"] for r in rows[REPORTER]], [self.name])
+		self.assertNotIn(self.name, [r["ticket"] for r in rows[STRANGER]])
+		self.assertEqual(rows[OUTSIDER], [])
+		mine = {r["ticket"]: r for r in rows[SUPERVISOR]}[self.name]
+		self.assertEqual(
+			{k: type(v) for k, v in rows[ENGINEER][0].items()}, {k: type(v) for k, v in mine.items()}
+		)
+		frappe.set_user("Guest")
+		with self.assertRaises(frappe.PermissionError):
+			report.execute(filters)
+
 	def test_dashboard_figures_count_only_readable_tickets(self):
 		mine = frappe.get_doc("Support Ticket", self.name)
 		now = now_datetime().replace(microsecond=0)
