@@ -163,6 +163,15 @@ def validate_times(doc) -> None:
 		frappe.throw(_("Occurred At cannot be after Received At"), title=_("Invalid date"))
 
 
+def not_after_registration(doc) -> None:
+	"""A receipt a few seconds or minutes "after" registration is a client's clock running ahead: the
+	problem cannot have been received after it was registered, so it is received at registration."""
+	if doc.registered_at and get_datetime(doc.received_at) > get_datetime(doc.registered_at):
+		doc.received_at = doc.registered_at
+		if doc.occurred_at and get_datetime(doc.occurred_at) > get_datetime(doc.received_at):
+			doc.occurred_at = doc.received_at
+
+
 def validate_satisfaction(doc) -> None:
 	score = doc.customer_satisfaction
 	if score not in (None, "", 0) and not 1 <= int(score) <= 5:

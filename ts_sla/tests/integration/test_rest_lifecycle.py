@@ -377,6 +377,19 @@ class TestRESTLifecycle(TSSLATestCase):
 				self.assertEqual(response.status_code, 417, response.text[:300])
 				frappe.db.rollback()
 				self.assertEqual(frappe.db.count("Support Ticket"), count)
+		name = agent.post(url, json=base, timeout=60).json()["data"]["name"]
+		for args in (
+			{"ticket": name, "reason": {"a": 1}},
+			{"ticket": {"name": name}, "reason": "x"},
+			{"ticket": name, "reason": ["x"]},
+		):
+			with self.subTest(args=str(args)[:60]):
+				response = agent.post(
+					f"{self.server.url}/api/method/ts_sla.api.ticket.cancel", json=args, timeout=60
+				)
+				self.assertIn(response.status_code, (404, 417), response.text[:300])
+				frappe.db.rollback()
+				self.assertEqual(frappe.db.get_value("Support Ticket", name, "status"), "New")
 		first = agent.post(url, json={**base, "external_ref": "CRM-REST-1"}, timeout=60)
 		self.assertEqual(first.status_code, 200, first.text[:300])
 		again = agent.post(url, json={**base, "external_ref": "CRM-REST-1"}, timeout=60)

@@ -327,6 +327,15 @@ class TestHostileInput(TSSLATestCase):
 		self.assertIn("single value", self.insert_refused(subject={"$gt": ""}))
 		self.assertIn("single value", self.insert_refused(technical_domain=["Network"]))
 
+	def test_a_receipt_slightly_in_the_future_is_registration_time(self):
+		make_team()
+		ahead = add_to_date(now_datetime(), minutes=3).replace(microsecond=0)
+		doc = make_ticket(received_at=ahead, occurred_at=ahead, support_team=TEAM)
+		self.assertLessEqual(get_datetime(doc.received_at), get_datetime(doc.registered_at))
+		api.assign(doc.name, ENGINEER)
+		api.respond(doc.name)  # in the same second: no "clock stops before it starts"
+		self.assertEqual(frappe.db.get_value("Support Ticket", doc.name, "status"), "In Progress")
+
 	def test_bad_extension_values(self):
 		make_team()
 		with self.freeze_time("2023-10-25 09:16:00"):

@@ -22,6 +22,7 @@ class SupportTicket(Document):
 		guard.reset_server_fields(self)
 		if not (frappe.flags.in_import and self.registered_at):
 			self.registered_at = now_datetime().replace(microsecond=0)
+		guard.not_after_registration(self)
 
 	def autoname(self):
 		self.name = naming.next_ticket_id(self.received_at)
