@@ -49,7 +49,8 @@ def bulk_insert(count: int) -> None:
 			params.append(f"{PREFIX}{i:06d}")
 			# registered long ago: nothing left for after the commit (no pending ToDo or alarm)
 			params.extend(
-				future if c == "next_check_at" else 0 if c == "registration_pending" else row[c] for c in columns
+				future if c == "next_check_at" else 0 if c == "registration_pending" else row[c]
+				for c in columns
 			)
 		frappe.db.sql(sql + ", ".join(values), params)
 	frappe.db.commit()

@@ -11,9 +11,10 @@ Public API (everything else is internal):
 - Errors: :class:`SLAError` and its subclasses :class:`InvalidCalendar`, :class:`InvalidInput`,
   :class:`HorizonExceeded`.
 
-Naive datetimes are wall-clock times in the calendar's zone (Frappe stores naive datetimes in the system
-zone: give the engine a calendar in that zone, or make the datetimes aware first). Results are aware
-datetimes in the calendar's zone.
+Naive datetimes are wall-clock times in the calendar's zone, or in the zone given as ``tz=`` (Frappe stores
+naive datetimes in the system zone: pass ``tz=<system zone>``, or make the datetimes aware first). A wall time
+that a DST change skips is the instant the clocks jump. Results are aware datetimes in the calendar's zone.
+Every due time is the earliest instant at which the target has elapsed.
 """
 
 from .calendar import Holiday, SupportCalendar, parse_time_of_day

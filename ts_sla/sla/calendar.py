@@ -46,11 +46,9 @@ ONE_US = dt.timedelta(microseconds=1)
 HORIZON_DAYS = 5 * 365 + 1
 HORIZON_US = HORIZON_DAYS * DAY_US
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-#: Instants the engine accepts: any wall time of the years 1000 to 8999, in any zone. Dates outside are
-#: rejected up front, so nothing later overflows Python's date range (years 1 to 9999).
+#: Datetimes the engine accepts: those of the years 1000 to 8999 (their own wall-clock year), so nothing
+#: computed from them overflows Python's date range (years 1 to 9999).
 MIN_YEAR, MAX_YEAR = 1000, 8999
-MIN_US = (dt.datetime(MIN_YEAR, 1, 1, tzinfo=dt.timezone.utc) - EPOCH) // ONE_US - 2 * DAY_US
-MAX_US = (dt.datetime(MAX_YEAR + 1, 1, 1, tzinfo=dt.timezone.utc) - EPOCH) // ONE_US + 2 * DAY_US
 
 TimeLike = str | dt.time | dt.timedelta | int
 Range = tuple[TimeLike, TimeLike]
@@ -94,8 +92,8 @@ def _format_seconds(seconds: int) -> str:
 	return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
-def as_zone(tz: str | dt.tzinfo, error: type[InvalidCalendar | InvalidInput] = InvalidInput) -> dt.tzinfo:
-	"""A time zone from an IANA name or a tzinfo object."""
+def as_zone(tz: str | dt.tzinfo) -> dt.tzinfo:
+	"""A time zone from an IANA name or a tzinfo object (:class:`InvalidInput` for anything else)."""
 	if isinstance(tz, dt.tzinfo):
 		return tz
 	try:
@@ -103,7 +101,7 @@ def as_zone(tz: str | dt.tzinfo, error: type[InvalidCalendar | InvalidInput] = I
 			raise TypeError
 		return ZoneInfo(tz)
 	except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
-		raise error("Unknown time zone '{timezone}'", timezone=tz) from None
+		raise InvalidInput("Unknown time zone '{timezone}'", timezone=tz) from None
 
 
 def _offset_at(tz: dt.tzinfo, seconds: int) -> dt.timedelta | None:
@@ -135,10 +133,6 @@ def wall_to_us(wall: dt.datetime, tz: dt.tzinfo) -> int:
 		else:
 			high = middle
 	return high * US
-
-
-def _where_date(value: object) -> str:
-	return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
 def _range_items(ranges: object, where: str) -> list:
@@ -246,10 +240,12 @@ class SupportCalendar:
 	:param name: shown in explanations.
 	:param timezone: IANA zone name (``"Asia/Shanghai"``).
 	:param weekly: weekday (0 = Monday) -> ranges ``[("09:00", "12:00"), ("13:30", "18:00")]``.
-	:param holidays: dates, ``(date, start, end[, description])`` tuples or :class:`Holiday` objects.
+	:param holidays: dates, ``(date, start, end[, description])`` tuples or :class:`Holiday` objects. A
+	    whole-day holiday voids its date's own ranges; a partial one cuts its span from any range.
 	:param extra_working_days: date -> ranges, for make-up working days; replaces the weekday's ranges.
 	:param always_open: a 24x7 calendar (``weekly`` must then be empty); holidays still apply.
-	:raises InvalidCalendar: unknown zone, empty or overlapping ranges, no working time at all.
+	:raises InvalidCalendar: unknown zone, empty or overlapping ranges, no working time at all, or any
+	    malformed argument (a string for a date, a weekday outside 0-6, a range that is not a pair, ...).
 	"""
 
 	def __init__(
@@ -360,21 +356,19 @@ class SupportCalendar:
 		"""
 		if not isinstance(value, dt.datetime):
 			raise InvalidInput("Expected a date and time, not {value}", value=value)
-		tzinfo = value.tzinfo
-		if tzinfo is None or value.utcoffset() is None:
-			tzinfo = self.tz if tz is None else as_zone(tz)
-		if type(tzinfo) is dt.timezone:
-			instant = (value.replace(tzinfo=tzinfo) - EPOCH) // ONE_US
-		else:
-			instant = wall_to_us(value, tzinfo)
-		if not MIN_US <= instant < MAX_US:
+		if not MIN_YEAR <= value.year <= MAX_YEAR:
 			raise InvalidInput(
 				"{value} lies outside the years {first} to {last} that the engine supports",
 				value=value,
 				first=MIN_YEAR,
 				last=MAX_YEAR,
 			)
-		return instant
+		tzinfo = value.tzinfo
+		if tzinfo is None or value.utcoffset() is None:
+			tzinfo = self.tz if tz is None else as_zone(tz)
+		if type(tzinfo) is dt.timezone:
+			return (value.replace(tzinfo=tzinfo) - EPOCH) // ONE_US
+		return wall_to_us(value, tzinfo)
 
 	def from_us(self, instant: int) -> dt.datetime:
 		"""The aware datetime, in the calendar's zone, of an instant in microseconds."""
@@ -579,20 +573,17 @@ class SupportCalendar:
 		``instant`` itself when the moment before it is working time; else the end of the working time before
 		it (an opening after a non-working gap moves back to the close before the gap), or ``floor``.
 		"""
-		best, found = floor, None
+		best, found = floor, False
 		ordinal, lowest = self.ordinal(instant), self.ordinal(floor) - 1
 		while ordinal >= lowest:
 			for s, e in self.day(ordinal)[0]:
 				if s < instant and e > best:
 					best = min(e, instant)
-			if best == instant:
-				return instant
-			if found is not None:
+			if best == instant or found:
 				break
-			if best > floor:
-				# Intervals of a date start after its midnight and end within two days, so only the date
-				# before can still end later than what this one gave.
-				found = ordinal
+			# Intervals of a date start after its midnight and end within two days: once a date gave an end,
+			# only the date before it can still give a later one.
+			found = best > floor
 			ordinal -= 1
 		return best
 

@@ -151,14 +151,14 @@ def working_days_add(
 	first = calendar.next_working(start)
 	ordinal, time_of_day = calendar.local_parts(first)
 	limit = ordinal + HORIZON_DAYS
-	for _ in range(int(days)):
+	for _ in range(min(int(days), HORIZON_DAYS + 1)):  # each working day is at least a date further
 		ordinal += 1
-		while not calendar.is_working_day(ordinal):
+		while ordinal <= limit and not calendar.is_working_day(ordinal):
 			ordinal += 1
-			if ordinal > limit:
-				raise HorizonExceeded(
-					"The deadline lies more than 5 years after {start}", start=calendar.from_us(start)
-				)
+		if ordinal > limit:
+			raise HorizonExceeded(
+				"The deadline lies more than 5 years after {start}", start=calendar.from_us(start)
+			)
 	nominal = calendar.local_to_us(ordinal, time_of_day)
 	opens, _closes = calendar.next_interval(nominal)
 	# Inside working time the nominal instant is the due; at an opening (the nominal time was not working

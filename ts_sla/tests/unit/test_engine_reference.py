@@ -273,7 +273,7 @@ def _merged(intervals):
 	return merged
 
 
-@settings(max_examples=scaled(1.4), suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(max_examples=scaled(2.0), suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(
 	scenarios(),
 	st.integers(0, 6000),
@@ -285,7 +285,7 @@ def test_engine_matches_the_reference_on_every_basis(scenario, calendar_minutes,
 	compare(scenario, calendar_minutes, business_minutes, days, end)
 
 
-@settings(max_examples=scaled(1.0), suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(max_examples=scaled(1.5), suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(scenarios(), st.integers(0, 600), st.integers(0, 600), st.integers(0, 2), st.integers(0, 3 * DAY))
 def test_engine_matches_the_reference_on_short_clocks(
 	scenario, calendar_minutes, business_minutes, days, end
