@@ -39,6 +39,8 @@ has_permission = {
 doc_events = {
 	"Comment": {"after_insert": "ts_sla.services.responses.on_comment"},
 	"Communication": {"after_insert": "ts_sla.services.responses.on_communication"},
+	# a ticket's assignment changes only through its Assign action
+	"ToDo": {"validate": "ts_sla.services.lifecycle.check_todo"},
 }
 
 # Desk assets: realtime SLA alerts

@@ -14,8 +14,7 @@ import frappe
 from frappe import _
 from frappe.utils import get_datetime, get_system_timezone
 
-from ts_sla.sla import Basis, SLAError, SupportCalendar, Target
-from ts_sla.sla.calendar import HORIZON_DAYS
+from ts_sla.sla import HORIZON_DAYS, Basis, SLAError, SupportCalendar, Target
 
 UNIT_MINUTES = {"Minutes": 1, "Hours": 60, "Days": 1440}
 __all__ = [

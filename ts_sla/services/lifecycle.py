@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from contextlib import contextmanager
 
 import frappe
 from frappe import _
@@ -73,7 +74,8 @@ def assign(
 			_("Say why the ticket moves from {0} to {1}").format(previous, user), title=_("Reason required")
 		)
 	if previous and previous != user:
-		assign_to.remove(ticket.doctype, ticket.name, previous, ignore_permissions=True)
+		with _assigning():
+			assign_to.remove(ticket.doctype, ticket.name, previous, ignore_permissions=True)
 	if previous != user:
 		_add_todo(ticket, user)
 		ticket.reload()
@@ -94,20 +96,62 @@ def assign(
 	_save(ticket, "assign", f"{text}{': ' + note if note else ''}")
 
 
+@contextmanager
+def _assigning():
+	"""Marks the ToDo changes this module makes (see ``check_todo``)."""
+	frappe.flags.ts_assigning = True
+	try:
+		yield
+	finally:
+		frappe.flags.ts_assigning = False
+
+
+def check_todo(todo, method: str | None = None) -> None:
+	"""ToDo validate hook: a ticket's assignment changes only through the Assign action (which keeps the
+	status, tier, team and triage clock in step), not from the Desk sidebar's "Assigned To"."""
+	if todo.reference_type != "Support Ticket" or frappe.flags.ts_assigning or frappe.flags.in_import:
+		return
+	if frappe.flags.in_install or frappe.flags.in_uninstall or frappe.flags.in_patch:
+		return
+	before = None if todo.is_new() else todo.get_doc_before_save()
+	if todo.is_new() or (before and before.status != todo.status and todo.status == "Cancelled"):
+		frappe.throw(
+			_(
+				"Assign or reassign ticket {0} with its Assign action, so its status and clocks stay in step"
+			).format(todo.reference_name),
+			title=_("Use the Assign action"),
+		)
+
+
+def close_assignments(ticket) -> None:
+	"""Close the open assignments of a closed or cancelled ticket. (Frappe's close_all_assignments would
+	also blank ``assigned_to``, which the ticket keeps as the record of who worked it.)"""
+	with _assigning():
+		for name in frappe.get_all(
+			"ToDo",
+			filters={"reference_type": ticket.doctype, "reference_name": ticket.name, "status": "Open"},
+			pluck="name",
+		):
+			todo = frappe.get_doc("ToDo", name)
+			todo.status = "Closed"
+			todo.save(ignore_permissions=True)
+
+
 def _add_todo(ticket, user: str) -> None:
 	"""Frappe's assignment (ToDo, the Desk's "Assigned To" and the assignee's notification)."""
 	from frappe.desk.form import assign_to
 
-	assign_to.add(
-		{
-			"doctype": ticket.doctype,
-			"name": ticket.name,
-			"assign_to": [user],
-			"description": ticket.subject,
-			"priority": {"P0": "High", "P1": "High", "P2": "Medium"}.get(ticket.priority, "Low"),
-		},
-		ignore_permissions=True,
-	)
+	with _assigning():
+		assign_to.add(
+			{
+				"doctype": ticket.doctype,
+				"name": ticket.name,
+				"assign_to": [user],
+				"description": ticket.subject,
+				"priority": {"P0": "High", "P1": "High", "P2": "Medium"}.get(ticket.priority, "Low"),
+			},
+			ignore_permissions=True,
+		)
 
 
 #: What the reclassify action may change, besides the deadline fields.

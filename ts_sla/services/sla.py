@@ -31,7 +31,6 @@ from ts_sla.services.states import (
 )
 from ts_sla.services.states import FINAL as FINAL_STATES
 from ts_sla.sla import Basis, ClockState, SLAError, Target, due, elapsed, evaluate, explain
-from ts_sla.sla.clock import pauses_to_us, threshold_us
 
 #: Ticket fields that only the server sets (actions and this module); never taken from a client.
 COMPUTED_FIELDS = (
@@ -384,11 +383,19 @@ def occurrences(ticket, now: dt.datetime | None = None, clocks=None, calendar=No
 		name = CLOCK_NAMES[clock.key]
 		if any(end is None for _start, end in _pauses(ticket, name, open_ones=True)) and not clock.stopped_at:
 			continue  # paused: nothing changes until it resumes
-		start_us = calendar.to_us(clock.start)
-		pauses = pauses_to_us(calendar, clock.pauses)
-		due_at = calendar.to_us(clock.due)
-		for level in sorted({warning, 100.0, *rule_thresholds(policy, name, ticket.priority)}):
-			at = calendar.from_us(threshold_us(calendar, start_us, clock.target, level, pauses, due_at))
+		levels = sorted({warning, 100.0, *rule_thresholds(policy, name, ticket.priority)})
+		reading = evaluate(
+			calendar,
+			clock.start,
+			clock.target,
+			now,
+			pauses=clock.pauses,
+			stopped_at=clock.stopped_at,
+			warning_percent=warning,
+			thresholds=levels,
+		)
+		for level in levels:
+			at = reading.instants[level]
 			if clock.stopped_at and clock.stopped_at <= at:
 				continue
 			kind = "Warning" if level < 100 else "Breach" if level == 100 else "Escalation"

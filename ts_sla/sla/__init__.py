@@ -17,13 +17,14 @@ that a DST change skips is the instant the clocks jump. Results are aware dateti
 Every due time is the earliest instant at which the target has elapsed.
 """
 
-from .calendar import Holiday, SupportCalendar, parse_time_of_day
+from .calendar import HORIZON_DAYS, Holiday, SupportCalendar, parse_time_of_day
 from .clock import Basis, Target, due, elapsed, next_working_moment, threshold
 from .errors import HorizonExceeded, InvalidCalendar, InvalidInput, SLAError
 from .explain import Message, explain, format_duration
 from .state import ClockReading, ClockState, evaluate
 
 __all__ = [
+	"HORIZON_DAYS",
 	"Basis",
 	"ClockReading",
 	"ClockState",

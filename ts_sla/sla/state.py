@@ -10,8 +10,8 @@ crossed, so a scheduler can index tickets by the moment they next need a look.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import Enum
 
 from .calendar import SupportCalendar
@@ -39,6 +39,9 @@ class ClockReading:
 	#: Percentages already crossed (warning, 100, escalation thresholds), in ascending order.
 	crossed: tuple[float, ...]
 	paused: bool
+	#: The instant each percentage (warning, 100, escalation thresholds) is or was crossed: what a scheduler
+	#: records as warnings, breaches and escalations, past and future.
+	instants: Mapping[float, dt.datetime] = field(default_factory=dict)
 
 
 def evaluate(
@@ -116,4 +119,5 @@ def evaluate(
 		next_change=next_change,
 		crossed=crossed,
 		paused=paused,
+		instants={level: calendar.from_us(instant) for level, instant in instants.items()},
 	)

@@ -237,7 +237,7 @@ class TestReports(TSSLATestCase):
 class TestWorkspace(TSSLATestCase):
 	def test_workspace_cards_and_charts_are_shipped_and_answer(self):
 		from ts_sla.api import dashboard
-		from ts_sla.ts_sla.dashboard_chart_source.sla_met_pct_per_week.sla_met_pct_per_week import (
+		from ts_sla.ts_sla.dashboard_chart_source.sla_met_percent_per_week.sla_met_percent_per_week import (
 			get as met_chart,
 		)
 		from ts_sla.ts_sla.dashboard_chart_source.tickets_by_priority_per_week.tickets_by_priority_per_week import (
@@ -258,3 +258,28 @@ class TestWorkspace(TSSLATestCase):
 		frappe.set_user("Guest")
 		with self.assertRaises(frappe.PermissionError):
 			dashboard.breached_this_week()
+
+	def test_every_card_and_chart_is_visible_to_the_support_roles_and_answers(self):
+		from frappe.desk.doctype.number_card.number_card import get_result
+		from frappe.modules import scrub
+
+		workspace = frappe.get_doc("Workspace", "Technical Support")
+		users = ("agent@ts-sla.test", "engineer@ts-sla.test", "supervisor@ts-sla.test", "manager@ts-sla.test")
+		for user in ("Administrator", *users):
+			frappe.set_user(user)
+			for row in workspace.number_cards:
+				with self.subTest(user=user, card=row.number_card_name):
+					card = frappe.get_doc("Number Card", row.number_card_name)
+					self.assertTrue(card.has_permission("read"))
+					if card.type == "Custom":
+						self.assertIn("value", frappe.get_attr(card.method)())
+					else:
+						get_result(card.as_json(), card.filters_json)
+			for row in workspace.charts:
+				with self.subTest(user=user, chart=row.chart_name):
+					chart = frappe.get_doc("Dashboard Chart", row.chart_name)
+					self.assertTrue(chart.has_permission("read"))
+					# the Desk finds a custom chart's code by its source's scrubbed name
+					folder = scrub(frappe.get_doc("Dashboard Chart Source", chart.source).name)
+					data = frappe.get_attr(f"ts_sla.ts_sla.dashboard_chart_source.{folder}.{folder}.get")()
+					self.assertEqual(len(data["labels"]), 12)

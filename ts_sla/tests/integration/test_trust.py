@@ -249,6 +249,22 @@ class TestNobodyMovesTheirOwnDeadline(TSSLATestCase):
 		api.assign(self.name, TEAMMATE, note="L3 knowledge needed")
 		self.assertEqual(frappe.db.get_value("Support Ticket", self.name, "assigned_to"), TEAMMATE)
 
+	def test_the_desk_sidebar_cannot_assign_around_the_action(self):
+		from frappe.desk.form import assign_to
+
+		before = snapshot(self.name)
+		frappe.set_user(AGENT)
+		with self.assertRaises(frappe.ValidationError):
+			assign_to.add({"doctype": "Support Ticket", "name": self.name, "assign_to": [TEAMMATE]})
+		with self.assertRaises(frappe.ValidationError):
+			assign_to.remove("Support Ticket", self.name, ENGINEER)
+		frappe.set_user("Administrator")
+		self.assertEqual(snapshot(self.name), before)
+		self.assertEqual(
+			frappe.get_all("ToDo", {"reference_name": self.name, "status": "Open"}, pluck="allocated_to"),
+			[ENGINEER],
+		)
+
 	def test_reclassify_is_for_agents_and_supervisors_with_a_reason(self):
 		for user in (ENGINEER, TEAMMATE, REPORTER):
 			frappe.set_user(user)

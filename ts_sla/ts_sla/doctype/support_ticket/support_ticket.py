@@ -49,20 +49,8 @@ class SupportTicket(Document):
 		if self.flags.sla_change_note:
 			self.add_comment("Info", self.flags.pop("sla_change_note"))
 		if self.status in FINAL and self.has_value_changed("status"):
-			self.close_todos()
+			lifecycle.close_assignments(self)
 
 	def onload(self):
 		self.set_onload("allowed_actions", permissions.allowed_actions(self))
 		self.set_onload("clocks", sla.clock_panel(self) if not self.is_new() else [])
-
-	def close_todos(self):
-		"""Close the open assignments. (Frappe's close_all_assignments would also blank ``assigned_to``,
-		which the ticket keeps as the record of who worked it.)"""
-		for name in frappe.get_all(
-			"ToDo",
-			filters={"reference_type": self.doctype, "reference_name": self.name, "status": "Open"},
-			pluck="name",
-		):
-			todo = frappe.get_doc("ToDo", name)
-			todo.status = "Closed"
-			todo.save(ignore_permissions=True)
