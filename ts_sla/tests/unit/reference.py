@@ -219,10 +219,13 @@ class Model:
 			return start
 		first = self.next_working(start)
 		ordinal, time_of_day = self.walls.reading(first)
+		last = self.walls.reading(self.high - 1)[0] + 1  # dates past the modelled window are unknown
 		for _ in range(days):
 			ordinal += 1
 			while not self.plan.is_working_day(ordinal):
 				ordinal += 1
+				if ordinal > last:
+					raise Outside(ordinal)
 		nominal = self.next_working(self.walls.falls(ordinal, time_of_day))
 		due = nominal
 		while not self.is_working(due - 1):  # stops at first + 1 at the latest: first is working
