@@ -36,19 +36,11 @@ def percentile(values: list[float], p: float) -> float:
 
 def payload(priority: str) -> dict:
 	"""A ticket as the first line registers it (the server stamps the receipt time when none is given)."""
-	return {
-		"doctype": "Support Ticket",
-		"subject": SUBJECT,
-		"description": "Submitting an expense claim fails with an error.",
-		"reporter_type": "Internal Employee",
-		"reporter_name": "Zhang Wei",
-		"contact_method": "Phone",
-		"contact_detail": "+86 138 0000 0000",
-		"channel": "Phone",
-		"problem_type": "Software",
-		"technical_domain": "System Operations",
-		"priority": priority,
-	}
+	from ts_sla.tests.utils import ticket_data
+
+	data = ticket_data(priority=priority, subject=SUBJECT)
+	del data["received_at"]
+	return data
 
 
 def prepare() -> None:

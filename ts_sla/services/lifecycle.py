@@ -15,7 +15,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint, get_datetime, now_datetime
 
-from ts_sla.services import guard, notifier, routing, sla, teams
+from ts_sla.services import guard, jobs, notifier, routing, sla, teams
 from ts_sla.services.clocks import naive
 from ts_sla.services.states import DEADLINE_FIELDS, EXTENDABLE, FINAL, WORKING
 
@@ -563,9 +563,8 @@ def complete_registration(name: str, commit: bool = True) -> bool:
 	once. Runs right after the commit in the same request, and again from the minute tick for any ticket
 	whose registration could not complete then (the job queue unreachable, say): the row lock and the
 	``registration_pending`` flag make it happen exactly once."""
-	if not commit:
-		frappe.db.savepoint("ts_sla_registration")
-	try:
+
+	def work() -> bool:
 		pending = frappe.db.get_value(
 			"Support Ticket", name, ["registration_pending", "status"], as_dict=True, for_update=True
 		)
@@ -580,16 +579,9 @@ def complete_registration(name: str, commit: bool = True) -> bool:
 		if ticket.priority == "P0":
 			notifier.p0_alarm(ticket)
 		frappe.db.set_value("Support Ticket", name, "registration_pending", 0, update_modified=False)
-		if commit:
-			frappe.db.commit()  # nosemgrep: runs after the request's commit; its own work must be kept
 		return True
-	except Exception:
-		if commit:
-			frappe.db.rollback()
-		else:
-			frappe.db.rollback(save_point="ts_sla_registration")
-		frappe.log_error(title=_("Routing and alerts of {0} deferred").format(name))
-		return False
+
+	return bool(jobs.isolated(work, commit, _("Routing and alerts of {0} deferred").format(name)))
 
 
 def complete_pending_registrations(commit: bool = True, limit: int = 200) -> int:

@@ -19,7 +19,7 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.utils import cint, get_datetime, get_time, now_datetime
 
-from ts_sla.services import lifecycle, notifier, routing, sla
+from ts_sla.services import jobs, lifecycle, notifier, routing, sla
 from ts_sla.services.clocks import aware, get_calendar, naive
 from ts_sla.services.states import FINAL, RESOLVED, WORKING
 from ts_sla.services.teams import active_members, on_duty
@@ -61,25 +61,9 @@ def tick(now: dt.datetime | None = None, commit: bool = True) -> dict:
 
 
 def _guarded(name: str, commit: bool, work):
-	"""Run one ticket's work in its own transaction (``commit``) or savepoint; log and skip its failure."""
-	if commit:
-		frappe.db.commit()  # nosemgrep: start a fresh transaction, so the ticket lock below reads fresh data
-	else:
-		frappe.db.savepoint("ts_sla_ticket")
-	try:
-		result = work()
-		if commit:
-			# The ticket's events, notifications and state commit together: a later ticket's error cannot
-			# undo them, and a crash re-runs only what did not commit.
-			frappe.db.commit()  # nosemgrep
-		return result
-	except Exception:
-		if commit:
-			frappe.db.rollback()
-		else:
-			frappe.db.rollback(save_point="ts_sla_ticket")
-		frappe.log_error(title=_("SLA check failed for {0}").format(name))
-		return None
+	"""One ticket's check in its own transaction: its events, notifications and state commit together, a
+	later ticket's error cannot undo them, and a crash re-runs only what did not commit."""
+	return jobs.isolated(work, commit, _("SLA check failed for {0}").format(name))
 
 
 def _check_if_still_due(name: str, now: dt.datetime) -> int:

@@ -152,9 +152,14 @@ def allowed_actions(ticket, user: str | None = None) -> list[str]:
 	user = user or frappe.session.user
 	if user == "Guest":
 		return []
-	allowed = [
-		name for name, (states, who) in ACTIONS.items() if ticket.status in states and who(ticket, user)
-	]
+	answers: dict = {}  # several actions share a rule: ask each rule (and its queries) once
+
+	def may(who) -> bool:
+		if who not in answers:
+			answers[who] = who(ticket, user)
+		return answers[who]
+
+	allowed = [name for name, (states, who) in ACTIONS.items() if ticket.status in states and may(who)]
 	if "decide_extension" in allowed and not any(
 		e.status == "Pending" and e.requested_by != user for e in ticket.get("extensions") or []
 	):

@@ -1,0 +1,32 @@
+"""Scheduled and after-commit work, one ticket at a time: each in its own transaction, so one ticket's
+failure is logged and skipped and never undoes or stops the others. A leaf: imports no other service."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import frappe
+
+T = TypeVar("T")
+
+
+def isolated(work: Callable[[], T], commit: bool, error_title: str) -> T | None:
+	"""Run ``work`` in a transaction of its own (``commit``) or, inside a caller's transaction (tests), in
+	a savepoint; on failure roll it back, log it under ``error_title`` and return None."""
+	if commit:
+		frappe.db.commit()  # nosemgrep: start fresh, so row locks taken by ``work`` read committed data
+	else:
+		frappe.db.savepoint("ts_sla_isolated")
+	try:
+		result = work()
+		if commit:
+			frappe.db.commit()  # nosemgrep: this ticket's work is kept whatever happens to the next one
+		return result
+	except Exception:
+		if commit:
+			frappe.db.rollback()
+		else:
+			frappe.db.rollback(save_point="ts_sla_isolated")
+		frappe.log_error(title=error_title)
+		return None
