@@ -319,6 +319,7 @@ def request_extension(
 	_save(
 		ticket, "request_extension", _("Extension of the {0} clock requested: {1}").format(_(clock), reason)
 	)
+	notifier.extension_requested(ticket, ticket.extensions[-1])
 
 
 def _minutes(value) -> float:

@@ -19,7 +19,7 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.utils import cint, get_datetime, get_time, now_datetime
 
-from ts_sla.services import jobs, lifecycle, notifier, routing, sla
+from ts_sla.services import jobs, lifecycle, notifier, routing, sla, teams
 from ts_sla.services.clocks import aware, get_calendar, naive
 from ts_sla.services.states import FINAL, RESOLVED, WORKING
 from ts_sla.services.teams import active_members, on_duty
@@ -40,7 +40,7 @@ def tick(now: dt.datetime | None = None, commit: bool = True) -> dict:
 
 	``commit=False`` keeps everything in the caller's transaction (tests roll it back)."""
 	now = now or now_datetime()
-	forget_role_holders()  # read afresh once per tick
+	teams.forget_role_holders()  # read afresh once per tick
 	lifecycle.complete_pending_registrations(commit=commit)
 	ticket = DocType("Support Ticket")
 	names = (
@@ -182,24 +182,9 @@ def describe(ticket, occurrence) -> str:
 	)
 
 
-def holders(role: str) -> list[str]:
-	"""Users holding a role, read once per request (the tick asks for every event it fires)."""
-	cache = getattr(frappe.local, "ts_sla_role_holders", None)
-	if cache is None:
-		cache = frappe.local.ts_sla_role_holders = {}
-	if role not in cache:
-		cache[role] = frappe.get_all("Has Role", filters={"role": role, "parenttype": "User"}, pluck="parent")
-	return cache[role]
-
-
-def forget_role_holders() -> None:
-	if hasattr(frappe.local, "ts_sla_role_holders"):
-		del frappe.local.ts_sla_role_holders
-
-
 def recipients_for(ticket, whom: str, team: str | None = None) -> list[str]:
 	team = team or ticket.support_team
-	supervisors = holders("Support Supervisor")
+	supervisors = teams.role_holders("Support Supervisor")
 	team_supervisor = frappe.get_cached_value("Support Team", team, "supervisor") if team else None
 	if whom == "Assignee":
 		users = (
@@ -214,7 +199,7 @@ def recipients_for(ticket, whom: str, team: str | None = None) -> list[str]:
 	elif whom == "On-Duty Lead":
 		users = on_duty(duty_role="On-Duty Lead") or ([team_supervisor] if team_supervisor else supervisors)
 	elif whom == "Manager":
-		users = holders("Support Manager")
+		users = teams.role_holders("Support Manager")
 	else:  # Team
 		users = active_members(team) if team else []
 	return sorted({u for u in users if u and u != "Administrator"})

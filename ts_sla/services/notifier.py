@@ -17,7 +17,7 @@ from frappe import _
 from frappe.utils import get_url_to_form
 
 from ts_sla.services import confirmation
-from ts_sla.services.teams import active_members, on_duty
+from ts_sla.services.teams import active_members, on_duty, supervisors_of
 
 ROBOT_ATTEMPTS = 3
 
@@ -114,6 +114,20 @@ def send_mail(**kwargs) -> int:
 		)
 		return 0
 	return 1
+
+
+def extension_requested(ticket, extension) -> list[str]:
+	"""Tell the team's supervisor (or every supervisor) that an extension waits for their decision."""
+	users = [u for u in supervisors_of(ticket.support_team) if u != extension.requested_by]
+	subject = _("Extension requested: {0} ({1})").format(ticket.subject, ticket.name)
+	message = _("{0} asks for more time on the {1} clock of {2}: {3}. Current due {4}.").format(
+		extension.requested_by,
+		_(extension.clock),
+		ticket.name,
+		frappe.utils.escape_html(extension.reason or ""),
+		extension.previous_due,
+	)
+	return notify(users, subject, message, ticket)
 
 
 def send_confirmation_request(doc) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import frappe
 from frappe.utils import now_datetime
 
-from ts_sla.services.states import ASSIGNABLE_ROLES
+from ts_sla.services.states import ASSIGNABLE_ROLES, SUPERVISOR
 
 
 def team_for_domain(domain: str | None) -> str | None:
@@ -95,3 +95,24 @@ def on_duty(at=None, duty_role: str | None = None, team: str | None = None) -> l
 	if team:
 		filters["support_team"] = team
 	return sorted(set(frappe.get_all("Duty Roster", filters=filters, pluck="user")))
+
+
+def role_holders(role: str) -> list[str]:
+	"""Users holding a role, read once per request or tick (``forget_role_holders`` starts afresh)."""
+	cache = getattr(frappe.local, "ts_sla_role_holders", None)
+	if cache is None:
+		cache = frappe.local.ts_sla_role_holders = {}
+	if role not in cache:
+		cache[role] = frappe.get_all("Has Role", filters={"role": role, "parenttype": "User"}, pluck="parent")
+	return cache[role]
+
+
+def forget_role_holders() -> None:
+	if hasattr(frappe.local, "ts_sla_role_holders"):
+		del frappe.local.ts_sla_role_holders
+
+
+def supervisors_of(team: str | None) -> list[str]:
+	"""The team's supervisor, or every Support Supervisor when the team names none."""
+	supervisor = frappe.get_cached_value("Support Team", team, "supervisor") if team else None
+	return [supervisor] if supervisor else role_holders(SUPERVISOR)

@@ -6,6 +6,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from ts_sla.services.clocks import clear_calendar_cache
+from ts_sla.services.teams import forget_role_holders
 from ts_sla.setup.defaults import DEFAULT_CALENDAR, DEFAULT_POLICY, create_defaults
 
 PASSWORD = "Ts-Sla-Test-9!"
@@ -31,8 +32,7 @@ def _clear_settings_cache() -> None:
 	frappe.clear_document_cache("System Settings", "System Settings")
 	if hasattr(frappe.local, "system_settings"):
 		del frappe.local.system_settings
-	if hasattr(frappe.local, "ts_sla_role_holders"):
-		del frappe.local.ts_sla_role_holders
+	forget_role_holders()
 	clear_calendar_cache()
 
 

@@ -218,6 +218,14 @@ class TestNobodyMovesTheirOwnDeadline(TSSLATestCase):
 				with self.subTest(change=label, user=user):
 					self.refused(user, change)
 
+	def test_the_supervisor_hears_of_an_extension_request(self):
+		bell = frappe.get_all(
+			"Notification Log",
+			{"document_name": self.name, "subject": ("like", "Extension requested%")},
+			pluck="for_user",
+		)
+		self.assertEqual(bell, [SUPERVISOR])  # the team's supervisor, not the requester
+
 	def test_nobody_approves_their_own_extension(self):
 		frappe.set_user(MANAGER)
 		api.decide_extension(self.name, False, note="not needed")  # the engineer's request

@@ -169,21 +169,49 @@ function run_action(frm, action) {
 			.xcall(`ts_sla.api.ticket.${action}`, Object.assign({ ticket: frm.doc.name }, values || {}))
 			.then(() => frm.reload_doc());
 	if (!spec.fields.length) return go();
+	const fields = action === "decide_extension" ? [pending_extension_html(frm), ...spec.fields] : spec.fields;
 	const dialog = new frappe.ui.Dialog({
 		title: spec.label,
-		fields: spec.fields,
+		fields: fields,
 		primary_action_label: spec.label,
 		primary_action(values) {
-			dialog.hide();
-			go(values);
+			// keep the dialog (and what was typed) until the server has accepted it
+			dialog.disable_primary_action();
+			go(values)
+				.then(() => dialog.hide())
+				.finally(() => dialog.enable_primary_action());
 		},
 	});
 	dialog.show();
 }
 
+function pending_extension_html(frm) {
+	// what the supervisor decides on: the latest pending request someone else made
+	const pending = (frm.doc.extensions || []).filter((e) => e.status === "Pending" && e.requested_by !== frappe.session.user);
+	const e = pending[pending.length - 1];
+	if (!e) return { fieldtype: "HTML", fieldname: "request", options: "" };
+	const current = e.clock === "Response" ? frm.doc.response_due : frm.doc.resolution_due;
+	const esc = frappe.utils.escape_html;
+	const row = (label, value) => `<tr><th class="text-muted" style="width: 40%">${label}</th><td>${value || "—"}</td></tr>`;
+	const extra = e.extra_minutes ? __("{0} min", [e.extra_minutes]) : "";
+	return {
+		fieldtype: "HTML",
+		fieldname: "request",
+		options: `<table class="table table-sm">
+			${row(__("Clock"), __(e.clock))}
+			${row(__("Reason"), esc(e.reason || ""))}
+			${row(__("Requested By"), esc(e.requested_by || ""))}
+			${row(__("Extra Time"), extra)}
+			${row(__("Proposed Due"), e.new_due ? frappe.datetime.str_to_user(e.new_due) : "")}
+			${row(__("Current Due"), current ? frappe.datetime.str_to_user(current) : "")}
+		</table>`,
+	};
+}
+
 frappe.ui.form.on("Support Ticket", {
 	refresh(frm) {
 		const onload = frm.doc.__onload || {};
+		if (["Closed", "Cancelled"].includes(frm.doc.status)) frm.disable_form(); // a final ticket is a record
 		render_clocks(frm, onload.clocks);
 		(onload.allowed_actions || []).forEach((action) => {
 			const spec = ACTIONS[action];
