@@ -144,9 +144,13 @@ def clocks_of(ticket) -> tuple[list[Clock], object]:
 	received = aware(ticket.received_at)
 	registered = aware(ticket.registered_at) or received
 	p = ticket.priority
+
+	def target_clock(key: str, label: str, prefix: str, pauses: list, stopped) -> Clock:
+		"""A clock whose target is the priority row's ``{prefix}_time``, ``_unit`` and ``_basis``."""
+		target = make_target(row.get(f"{prefix}_time"), row.get(f"{prefix}_unit"), row.get(f"{prefix}_basis"))
+		return Clock(key, label, received, target, pauses, aware(stopped))
+
 	# Which clocks a pause stops is recorded on the pause row itself (see lifecycle.pause).
-	pause_response = _pauses(ticket, "Response")
-	pause_resolution = _pauses(ticket, "Resolution")
 	clocks = [
 		Clock(
 			"registration",
@@ -159,33 +163,24 @@ def clocks_of(ticket) -> tuple[list[Clock], object]:
 		Clock(
 			"triage", _("Triage"), registered, Target(row.triage_minutes or 0), [], aware(ticket.assigned_at)
 		),
-		Clock(
+		target_clock(
 			"response",
 			_("{0} response").format(p),
-			received,
-			make_target(row.response_time, row.response_unit, row.response_basis),
-			pause_response,
-			aware(ticket.first_responded_at),
+			"response",
+			_pauses(ticket, RESPONSE),
+			ticket.first_responded_at,
 		),
-		Clock(
+		target_clock(
 			"resolution",
 			_("{0} resolution").format(p),
-			received,
-			make_target(row.resolution_time, row.resolution_unit, row.resolution_basis),
-			pause_resolution,
-			aware(ticket.resolved_at),
+			"resolution",
+			_pauses(ticket, RESOLUTION),
+			ticket.resolved_at,
 		),
 	]
 	if row.hard_limit_time:
 		clocks.append(
-			Clock(
-				"limit",
-				_("{0} hard limit").format(p),
-				received,
-				make_target(row.hard_limit_time, row.hard_limit_unit, row.hard_limit_basis),
-				[],
-				aware(ticket.resolved_at),
-			)
+			target_clock("limit", _("{0} hard limit").format(p), "hard_limit", [], ticket.resolved_at)
 		)
 	try:
 		for clock in clocks:
