@@ -254,7 +254,7 @@ def refresh(ticket, now: dt.datetime | None = None) -> None:
 	update_states(ticket, now, clocks, calendar)
 
 
-def read_clock(ticket, clock: Clock, calendar, now: dt.datetime, warning: float):
+def read_clock(ticket, clock: Clock, calendar, now: dt.datetime, warning: float, thresholds=()):
 	"""The engine's reading of one clock at ``now``; a pause still running counts (the hard limit never pauses)."""
 	running = [p for p in _pauses(ticket, clock.key.title(), open_ones=True) if p[1] is None]
 	return evaluate(
@@ -265,7 +265,14 @@ def read_clock(ticket, clock: Clock, calendar, now: dt.datetime, warning: float)
 		pauses=[] if clock.key == "limit" else running + clock.pauses,
 		stopped_at=clock.stopped_at,
 		warning_percent=warning,
+		thresholds=thresholds,
 	)
+
+
+def levels_of(policy, row, clock: Clock, priority: str) -> list[float]:
+	"""The percentages the monitor watches on a clock: the warning, 100 and the escalation rows."""
+	warning = float(row.warning_percent or 75)
+	return sorted({warning, 100.0, *rule_thresholds(policy, CLOCK_NAMES[clock.key], priority)})
 
 
 def update_states(ticket, now=None, clocks=None, calendar=None) -> None:
@@ -276,8 +283,15 @@ def update_states(ticket, now=None, clocks=None, calendar=None) -> None:
 	policy = frappe.get_cached_doc("SLA Policy", ticket.sla_policy)
 	row = priority_row(policy, ticket.priority)
 	warning = row.warning_percent or 75
+	# one engine reading per clock serves both the states and the monitor's occurrences
+	every = {
+		clock.key: read_clock(
+			ticket, clock, calendar, now, warning, levels_of(policy, row, clock, ticket.priority)
+		)
+		for clock in clocks
+	}
 	readings = {
-		clock.key: read_clock(ticket, clock, calendar, now, warning)
+		clock.key: every[clock.key]
 		for clock in clocks
 		if clock.key not in ("registration", "triage")
 		and not (ticket.status == CANCELLED and not clock.stopped_at)
@@ -295,7 +309,7 @@ def update_states(ticket, now=None, clocks=None, calendar=None) -> None:
 			else "Pending",
 		)
 	ticket.sla_state = _overall(ticket, readings)
-	ticket.next_check_at = next_check(ticket, occurrences(ticket, now, clocks, calendar), now)
+	ticket.next_check_at = next_check(ticket, occurrences(ticket, now, clocks, calendar, every), now)
 
 
 def next_check(ticket, found: list, now: dt.datetime) -> dt.datetime | None:
@@ -363,8 +377,11 @@ def rule_thresholds(policy, clock: str, priority: str) -> list[float]:
 	return [float(r.threshold_percent) for r in matching_rules(policy, clock, priority)]
 
 
-def occurrences(ticket, now: dt.datetime | None = None, clocks=None, calendar=None) -> list[Occurrence]:
-	"""Every threshold crossing and reminder of the ticket, past and future, from its own data."""
+def occurrences(
+	ticket, now: dt.datetime | None = None, clocks=None, calendar=None, readings: dict | None = None
+) -> list[Occurrence]:
+	"""Every threshold crossing and reminder of the ticket, past and future, from its own data (``readings``:
+	the clocks' engine readings when the caller has them already)."""
 	now = aware(now or now_datetime())
 	if ticket.status == CANCELLED:
 		return []
@@ -378,17 +395,8 @@ def occurrences(ticket, now: dt.datetime | None = None, clocks=None, calendar=No
 		name = CLOCK_NAMES[clock.key]
 		if any(end is None for _start, end in _pauses(ticket, name, open_ones=True)) and not clock.stopped_at:
 			continue  # paused: nothing changes until it resumes
-		levels = sorted({warning, 100.0, *rule_thresholds(policy, name, ticket.priority)})
-		reading = evaluate(
-			calendar,
-			clock.start,
-			clock.target,
-			now,
-			pauses=clock.pauses,
-			stopped_at=clock.stopped_at,
-			warning_percent=warning,
-			thresholds=levels,
-		)
+		levels = levels_of(policy, row, clock, ticket.priority)
+		reading = (readings or {}).get(clock.key) or read_clock(ticket, clock, calendar, now, warning, levels)
 		for level in levels:
 			at = reading.instants[level]
 			if clock.stopped_at and clock.stopped_at <= at:

@@ -351,7 +351,9 @@ class TestRESTLifecycle(TSSLATestCase):
 		self.assertIn(ENGINEER, frappe.get_all("Notification Log", {"document_name": name}, pluck="for_user"))
 		# the insert saved the ticket once: no second save (and so no second Version) after routing.
 		# (Frappe's assign_to then stamps `assigned_to` again with set_value, which touches `modified`.)
-		self.assertLessEqual(frappe.db.count("Version", {"ref_doctype": "Support Ticket", "docname": name}), 1)
+		self.assertLessEqual(
+			frappe.db.count("Version", {"ref_doctype": "Support Ticket", "docname": name}), 1
+		)
 
 	def test_hostile_values_over_rest_get_417_and_store_nothing(self):
 		agent = self.server.session(AGENT, PASSWORD)
