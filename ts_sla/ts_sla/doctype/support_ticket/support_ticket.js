@@ -122,7 +122,12 @@ const ACTIONS = {
 
 function describe_time_left(minutes) {
 	const abs = Math.abs(minutes);
-	const text = abs >= 1440 ? `${Math.floor(abs / 1440)} d ${Math.floor((abs % 1440) / 60)} h` : abs >= 60 ? `${Math.floor(abs / 60)} h ${abs % 60} min` : `${abs} min`;
+	const text =
+		abs >= 1440
+			? __("{0} d {1} h", [Math.floor(abs / 1440), Math.floor((abs % 1440) / 60)])
+			: abs >= 60
+			? __("{0} h {1} min", [Math.floor(abs / 60), abs % 60])
+			: __("{0} min", [abs]);
 	return minutes >= 0 ? __("{0} left", [text]) : __("{0} overdue", [text]);
 }
 
@@ -145,14 +150,14 @@ function render_clocks(frm, clocks) {
 				<td>${frappe.utils.escape_html(c.label)}</td>
 				<td>${frappe.datetime.str_to_user(c.due)}</td>
 				<td>${when}</td>
-				<td><span class="indicator-pill ${colour}">${__(c.state)}</span></td>
+				<td><span class="indicator-pill ${colour}" style="white-space: nowrap">${__(c.state)}</span></td>
 				<td class="text-muted">${c.percent}%</td>
 			</tr>`;
 		})
 		.join("");
-	field.$wrapper.html(`<table class="table table-sm ts-sla-clocks">
+	field.$wrapper.html(`<div class="table-responsive"><table class="table table-sm ts-sla-clocks">
 		<thead><tr><th>${__("Clock")}</th><th>${__("Due")}</th><th>${__("Time")}</th><th>${__("State")}</th><th>${__("Used")}</th></tr></thead>
-		<tbody>${rows}</tbody></table>`);
+		<tbody>${rows}</tbody></table></div>`);
 }
 
 function refresh_clocks(frm) {
@@ -217,8 +222,9 @@ frappe.ui.form.on("Support Ticket", {
 			const spec = ACTIONS[action];
 			if (!spec) return;
 			const button = frm.add_custom_button(spec.label, () => run_action(frm, action), spec.primary ? null : __("Actions"));
-			if (spec.primary) button.addClass("btn-primary");
-			if (spec.danger) button.addClass("btn-danger");
+			// (a grouped item that is already there comes back undefined: nothing to style then)
+			if (button && spec.primary) button.addClass("btn-primary");
+			if (button && spec.danger) button.addClass("btn-danger");
 		});
 		// deadlines and ownership move only through the Reclassify and Assign actions (with a reason)
 		const locked = ["priority", "received_at", "occurred_at", "sla_policy", "support_calendar", "technical_domain", "support_team", "assigned_to", "support_tier", "external_ref"];
