@@ -204,8 +204,10 @@ def get_clocks(ticket: str) -> dict:
 	if not frappe.has_permission("Support Ticket", "read", ticket):
 		frappe.throw(_("You are not allowed to see ticket {0}").format(ticket), frappe.PermissionError)
 	doc = frappe.get_doc("Support Ticket", ticket)
+	panel = sla.clock_panel(doc)
 	return {
-		"clocks": sla.clock_panel(doc),
+		"clocks": panel,
+		"headline": sla.headline(panel),
 		"allowed_actions": permissions.allowed_actions(doc),
 		"sla_state": doc.sla_state,
 		"now": str(now_datetime()),

@@ -30,7 +30,7 @@ from ts_sla.services.states import (
 	WORKING,
 )
 from ts_sla.services.states import FINAL as FINAL_STATES
-from ts_sla.sla import Basis, ClockState, SLAError, Target, due, elapsed, evaluate, explain
+from ts_sla.sla import Basis, ClockState, SLAError, Target, due, elapsed, evaluate, explain, format_duration
 
 #: Ticket fields that only the server sets (actions and this module); never taken from a client.
 COMPUTED_FIELDS = (
@@ -468,3 +468,22 @@ def clock_panel(ticket) -> list[dict]:
 			}
 		)
 	return panel
+
+
+def headline(panel: list[dict]) -> str:
+	"""The one line the form shows above the clocks: the clock that drives the ticket's state now — the
+	most overdue running clock, else the running clock due first ("Response due in 56 min", "Resolution
+	breached 2 h ago", "Resolution paused")."""
+	running = [c for c in panel if not c["stopped_at"]]
+	if not running:
+		return _("All clocks have stopped") if panel else ""
+	overdue = [c for c in running if c["state"] == ClockState.BREACHED.value]
+	if overdue:
+		clock = min(overdue, key=lambda c: c["minutes_left"])
+		return _("{0} breached {1} ago").format(
+			clock["label"], format_duration(-clock["minutes_left"]).render(_)
+		)
+	clock = min(running, key=lambda c: c["minutes_left"])
+	if clock["paused"]:
+		return _("{0} paused").format(clock["label"])
+	return _("{0} due in {1}").format(clock["label"], format_duration(clock["minutes_left"]).render(_))

@@ -336,6 +336,24 @@ class TestNobodyMovesTheirOwnDeadline(TSSLATestCase):
 			dashboard.breached_this_week()
 
 
+class TestClocksHeadline(TSSLATestCase):
+	def test_the_headline_names_the_clock_that_drives_the_state(self):
+		make_team()
+		with self.freeze_time("2023-10-25 09:16:00"):
+			name = make_ticket(priority="P1", received_at="2023-10-25 09:15:00", support_team=TEAM).name
+		with self.freeze_time("2023-10-25 12:00:00"):
+			self.assertEqual(api.get_clocks(name)["headline"], "Triage breached 2 h 34 min ago")
+			api.assign(name, ENGINEER)
+			self.assertEqual(api.get_clocks(name)["headline"], "P1 response due in 1 h 15 min")
+			frappe.set_user(ENGINEER)
+			api.respond(name)
+			api.wait_for_customer(name, "logs")
+			self.assertEqual(api.get_clocks(name)["headline"], "P1 resolution paused")
+			api.resume(name)
+			api.resolve(name, "fixed", "works")
+			self.assertEqual(api.get_clocks(name)["headline"], "All clocks have stopped")
+
+
 class TestHostileInput(TSSLATestCase):
 	def insert_refused(self, **fields) -> str:
 		before = frappe.db.count("Support Ticket")

@@ -131,7 +131,7 @@ function describe_time_left(minutes) {
 	return minutes >= 0 ? __("{0} left", [text]) : __("{0} overdue", [text]);
 }
 
-function render_clocks(frm, clocks) {
+function render_clocks(frm, clocks, headline) {
 	const field = frm.get_field("clocks_html");
 	if (!field) return;
 	if (!clocks || !clocks.length) {
@@ -155,7 +155,8 @@ function render_clocks(frm, clocks) {
 			</tr>`;
 		})
 		.join("");
-	field.$wrapper.html(`<div class="table-responsive"><table class="table table-sm ts-sla-clocks">
+	const head = headline ? `<div class="ts-sla-headline h6" style="margin-bottom: 8px">${frappe.utils.escape_html(headline)}</div>` : "";
+	field.$wrapper.html(`${head}<div class="table-responsive"><table class="table table-sm ts-sla-clocks">
 		<thead><tr><th>${__("Clock")}</th><th>${__("Due")}</th><th>${__("Time")}</th><th>${__("State")}</th><th>${__("Used")}</th></tr></thead>
 		<tbody>${rows}</tbody></table></div>`);
 }
@@ -164,7 +165,7 @@ function refresh_clocks(frm) {
 	if (frm.is_new()) return;
 	frappe
 		.xcall("ts_sla.api.ticket.get_clocks", { ticket: frm.doc.name })
-		.then((r) => render_clocks(frm, r.clocks));
+		.then((r) => render_clocks(frm, r.clocks, r.headline));
 }
 
 function run_action(frm, action) {
@@ -217,7 +218,7 @@ frappe.ui.form.on("Support Ticket", {
 	refresh(frm) {
 		const onload = frm.doc.__onload || {};
 		if (["Closed", "Cancelled"].includes(frm.doc.status)) frm.disable_form(); // a final ticket is a record
-		render_clocks(frm, onload.clocks);
+		render_clocks(frm, onload.clocks, onload.headline);
 		(onload.allowed_actions || []).forEach((action) => {
 			const spec = ACTIONS[action];
 			if (!spec) return;

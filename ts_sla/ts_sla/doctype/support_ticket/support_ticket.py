@@ -53,4 +53,6 @@ class SupportTicket(Document):
 
 	def onload(self):
 		self.set_onload("allowed_actions", permissions.allowed_actions(self))
-		self.set_onload("clocks", sla.clock_panel(self) if not self.is_new() else [])
+		panel = sla.clock_panel(self) if not self.is_new() else []
+		self.set_onload("clocks", panel)
+		self.set_onload("headline", sla.headline(panel))
