@@ -61,6 +61,20 @@ SOURCE_TICKETS = [
 ]
 
 
+def payload(description: str, **fields) -> dict:
+	"""The first source ticket as a REST body (cleaned up with the class), with overrides."""
+	return {
+		**SOURCE_TICKETS[0][1],
+		"description": description,
+		"reporter_name": f"{description.title()} Reporter",
+		"contact_method": "Phone",
+		"contact_detail": "1",
+		"channel": "Phone",
+		"problem_type": "Software",
+		**fields,
+	}
+
+
 class TestRESTLifecycle(TSSLATestCase):
 	@classmethod
 	def setUpClass(cls):
@@ -98,7 +112,7 @@ class TestRESTLifecycle(TSSLATestCase):
 		guest = self.server.session()
 		for source, fields, expected_dues, team, delay, (progress, result, score) in SOURCE_TICKETS:
 			with self.subTest(source=source):
-				payload = {
+				body = {
 					**fields,
 					"description": fields["subject"],
 					"reporter_name": "Reporter of " + source,
@@ -108,9 +122,7 @@ class TestRESTLifecycle(TSSLATestCase):
 					"channel": "Phone",
 					"problem_type": "Software",
 				}
-				response = agent.post(
-					f"{self.server.url}/api/resource/Support Ticket", json=payload, timeout=60
-				)
+				response = agent.post(f"{self.server.url}/api/resource/Support Ticket", json=body, timeout=60)
 				self.assertEqual(response.status_code, 200, response.text[:500])
 				ticket = response.json()["data"]
 				name = ticket["name"]
@@ -185,16 +197,10 @@ class TestRESTLifecycle(TSSLATestCase):
 
 		agent = self.server.session(AGENT, PASSWORD)
 		engineer = self.server.session(ENGINEER, PASSWORD)
-		payload = {
-			**SOURCE_TICKETS[0][1],
-			"description": "link test",
-			"reporter_name": "Link Reporter",
-			"contact_method": "Email",
-			"contact_detail": "link.reporter@example.com",
-			"channel": "Email",
-			"problem_type": "Software",
-		}
-		name = agent.post(f"{self.server.url}/api/resource/Support Ticket", json=payload, timeout=60).json()[
+		body = payload(
+			"link test", contact_method="Email", contact_detail="link.reporter@example.com", channel="Email"
+		)
+		name = agent.post(f"{self.server.url}/api/resource/Support Ticket", json=body, timeout=60).json()[
 			"data"
 		]["name"]
 		self.call(agent, "assign", ticket=name, user=ENGINEER)
@@ -251,17 +257,8 @@ class TestRESTLifecycle(TSSLATestCase):
 	def test_nobody_moves_their_own_deadline_over_rest(self):
 		agent = self.server.session(AGENT, PASSWORD)
 		engineer = self.server.session(ENGINEER, PASSWORD)
-		payload = {
-			**SOURCE_TICKETS[0][1],
-			"description": "deadline test",
-			"reporter_name": "Deadline Reporter",
-			"contact_method": "Phone",
-			"contact_detail": "1",
-			"channel": "Phone",
-			"problem_type": "Software",
-		}
 		url = f"{self.server.url}/api/resource/Support Ticket"
-		name = agent.post(url, json=payload, timeout=60).json()["data"]["name"]
+		name = agent.post(url, json=payload("deadline test"), timeout=60).json()["data"]["name"]
 		self.call(agent, "assign", ticket=name, user=ENGINEER)
 		self.call(engineer, "respond", ticket=name)
 		self.call(
@@ -329,18 +326,12 @@ class TestRESTLifecycle(TSSLATestCase):
 
 		self.addCleanup(restore)
 		agent = self.server.session(AGENT, PASSWORD)
-		payload = {
-			**SOURCE_TICKETS[0][1],
-			"priority": "P0",
-			"received_at": str(frappe.utils.now_datetime().replace(microsecond=0)),
-			"description": "routing after commit",
-			"reporter_name": "Routing Reporter",
-			"contact_method": "Phone",
-			"contact_detail": "1",
-			"channel": "Phone",
-			"problem_type": "Software",
-		}
-		response = agent.post(f"{self.server.url}/api/resource/Support Ticket", json=payload, timeout=60)
+		body = payload(
+			"routing after commit",
+			priority="P0",
+			received_at=str(frappe.utils.now_datetime().replace(microsecond=0)),
+		)
+		response = agent.post(f"{self.server.url}/api/resource/Support Ticket", json=body, timeout=60)
 		self.assertEqual(response.status_code, 200, response.text[:300])
 		data = response.json()["data"]
 		self.assertEqual((data["assigned_to"], data["status"]), (ENGINEER, "Assigned"))
@@ -358,15 +349,7 @@ class TestRESTLifecycle(TSSLATestCase):
 	def test_hostile_values_over_rest_get_417_and_store_nothing(self):
 		agent = self.server.session(AGENT, PASSWORD)
 		url = f"{self.server.url}/api/resource/Support Ticket"
-		base = {
-			**SOURCE_TICKETS[0][1],
-			"description": "hostile test",
-			"reporter_name": "Hostile Reporter",
-			"contact_method": "Phone",
-			"contact_detail": "1",
-			"channel": "API",
-			"problem_type": "Software",
-		}
+		base = payload("hostile test", channel="API")
 		frappe.db.rollback()
 		count = frappe.db.count("Support Ticket")
 		for field, value in (

@@ -1,9 +1,8 @@
 """Property tests of the clock engine over random calendars, starts, amounts and pauses."""
 
 import datetime as dt
-import os
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from ts_sla.sla import Basis, InvalidCalendar, SupportCalendar, Target, due, elapsed
@@ -13,12 +12,6 @@ ZONES = ["UTC", "Asia/Shanghai", "Europe/Berlin", "America/New_York"]
 # Dates near DST changes in Berlin and New York, so random starts often cross one.
 DST_DATES = [dt.date(2024, 3, 9), dt.date(2024, 3, 29), dt.date(2024, 10, 25), dt.date(2024, 11, 1)]
 MINUTES = 60
-
-settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile(
-	"thorough", max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck)
-)
-settings.load_profile(os.environ.get("TS_SLA_HYPOTHESIS_PROFILE", "ci"))
 
 
 @st.composite

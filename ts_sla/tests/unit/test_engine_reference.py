@@ -8,7 +8,6 @@ the calendar's (``tz=``), on all three bases. Profiles as in ``test_engine_prope
 """
 
 import datetime as dt
-import os
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, assume, given, settings
@@ -26,12 +25,6 @@ from ts_sla.sla import (
 )
 
 from .reference import DAY, Model, Outside, Plan, minute_of, walls
-
-settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile(
-	"thorough", max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck)
-)
-settings.load_profile(os.environ.get("TS_SLA_HYPOTHESIS_PROFILE", "ci"))
 
 UTC = dt.timezone.utc
 ZONES = ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "UTC", "Asia/Shanghai"]

@@ -3,11 +3,10 @@ holidays, DST gaps, the ``tz`` argument, and hostile input (each the regression 
 
 import datetime as dt
 import math
-import os
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from ts_sla.sla import (
@@ -28,13 +27,6 @@ from ts_sla.sla import (
 	threshold,
 )
 from ts_sla.sla.calendar import US
-
-# The profiles of test_engine_properties.py ("ci" by default, "thorough" for 3 000 examples a property).
-settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile(
-	"thorough", max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck)
-)
-settings.load_profile(os.environ.get("TS_SLA_HYPOTHESIS_PROFILE", "ci"))
 
 D = dt.datetime
 UTC = dt.timezone.utc
