@@ -46,6 +46,19 @@ def _now() -> dt.datetime:
 TIERS = ("L1", "L2", "L3")
 
 
+def check_assignee(user, team: str | None, tier: str | None = None) -> None:
+	"""The assignee must be able to own tickets of the team (``teams.can_own``), the tier one of ours."""
+	if tier and tier not in TIERS:
+		frappe.throw(_("Tier must be L1, L2 or L3"), title=_("Invalid tier"))
+	if not isinstance(user, str) or not teams.can_own(user, team):
+		frappe.throw(
+			_("{0} cannot be assigned: choose an active member of {1} with the Support Engineer role").format(
+				user, team or _("a support team")
+			),
+			title=_("Invalid assignee"),
+		)
+
+
 def assign(
 	ticket, user: str, tier: str | None = None, team: str | None = None, note: str | None = None
 ) -> None:
@@ -56,18 +69,9 @@ def assign(
 	from frappe.desk.form import assign_to
 
 	guard.check_text(note, "Note")
-	if tier and tier not in TIERS:
-		frappe.throw(_("Tier must be L1, L2 or L3"), title=_("Invalid tier"))
 	if team and not frappe.db.exists("Support Team", team):
 		frappe.throw(_("Support Team {0} not found").format(team), title=_("Invalid team"))
-	target_team = team or ticket.support_team
-	if not isinstance(user, str) or not teams.can_own(user, target_team):
-		frappe.throw(
-			_("{0} cannot be assigned: choose an active member of {1} with the Support Engineer role").format(
-				user, target_team or _("a support team")
-			),
-			title=_("Invalid assignee"),
-		)
+	check_assignee(user, team or ticket.support_team, tier)
 	previous = ticket.assigned_to
 	if previous and previous != user and not (note or "").strip():
 		frappe.throw(
@@ -533,7 +537,11 @@ def prepare_registration(ticket) -> None:
 	``registration_pending``."""
 	if frappe.flags.in_import:
 		return
-	if cint(frappe.db.get_single_value("TS SLA Settings", "auto_assign")) and not ticket.assigned_to:
+	if ticket.assigned_to:  # assigned by whoever registers it: the same rules as the Assign action
+		check_assignee(ticket.assigned_to, ticket.support_team, ticket.support_tier)
+		ticket.assigned_at = ticket.registered_at or _now()
+		ticket.status = "Assigned"
+	elif cint(frappe.db.get_single_value("TS SLA Settings", "auto_assign")):
 		team, engineer, warning = routing.choose(ticket)
 		if team and not ticket.support_team:
 			ticket.support_team = team

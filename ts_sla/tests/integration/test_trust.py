@@ -395,6 +395,13 @@ class TestHostileInput(TSSLATestCase):
 						api.request_extension(name, "Resolution", "more time", None, value)
 			self.assertEqual(snapshot(name), before)
 
+	def test_an_assignee_given_at_registration_follows_the_assign_rules(self):
+		make_team()
+		self.assertIn("cannot be assigned", self.insert_refused(assigned_to=REPORTER, support_team=TEAM))
+		self.assertIn("cannot be assigned", self.insert_refused(assigned_to="Administrator"))
+		doc = make_ticket(assigned_to=ENGINEER, support_team=TEAM)
+		self.assertEqual((doc.status, str(doc.assigned_at)), ("Assigned", str(doc.registered_at)))
+
 	def test_external_ref_makes_a_retried_insert_idempotent(self):
 		first = make_ticket(channel="API", external_ref="CRM-42")
 		with self.assertRaises(frappe.DuplicateEntryError) as error:
