@@ -120,16 +120,12 @@ def rules_for(ticket, occurrence) -> list[tuple[int, str, str]]:
 	return [(level, notify, "Notify")]
 
 
-def event_key(ticket, occurrence, level: int) -> str:
-	return f"{ticket}|{occurrence.clock}|{occurrence.threshold:g}|{level}|{occurrence.when}"[:140]
-
-
 def fire(ticket, occurrence, now: dt.datetime, known: set | None = None) -> int:
 	"""Insert one SLA Event per matching rule; notify and act only for events this call inserted."""
 	fired = 0
 	quiet = is_quiet(ticket, now)
 	for level, notify_whom, action in rules_for(ticket, occurrence):
-		key = event_key(ticket.name, occurrence, level)
+		key = occurrence.event_key(ticket.name, level)
 		if known is not None and key in known:
 			continue
 		recipients = [] if quiet else recipients_for(ticket, notify_whom)
@@ -184,20 +180,12 @@ def describe(ticket, occurrence) -> str:
 
 def recipients_for(ticket, whom: str, team: str | None = None) -> list[str]:
 	team = team or ticket.support_team
-	supervisors = teams.role_holders("Support Supervisor")
-	team_supervisor = frappe.get_cached_value("Support Team", team, "supervisor") if team else None
 	if whom == "Assignee":
-		users = (
-			[ticket.assigned_to]
-			if ticket.assigned_to
-			else [team_supervisor]
-			if team_supervisor
-			else supervisors
-		)
+		users = [ticket.assigned_to] if ticket.assigned_to else teams.supervisors_of(team)
 	elif whom == "Supervisor":
-		users = [team_supervisor] if team_supervisor else supervisors
+		users = teams.supervisors_of(team)
 	elif whom == "On-Duty Lead":
-		users = on_duty(duty_role="On-Duty Lead") or ([team_supervisor] if team_supervisor else supervisors)
+		users = on_duty(duty_role="On-Duty Lead") or teams.supervisors_of(team)
 	elif whom == "Manager":
 		users = teams.role_holders("Support Manager")
 	else:  # Team

@@ -325,7 +325,8 @@ def next_check(ticket, found: list, now: dt.datetime) -> dt.datetime | None:
 
 
 def fired_refs(ticket_name: str) -> set[tuple[str, str, str]]:
-	"""(clock, threshold, occurrence) of every SLA Event recorded for the ticket."""
+	"""(clock, threshold, occurrence) of every SLA Event recorded for the ticket (``Occurrence.event_key``
+	read back)."""
 	refs = set()
 	for key in frappe.get_all("SLA Event", filters={"ticket": ticket_name}, pluck="event_key"):
 		parts = key.split("|")
@@ -361,7 +362,12 @@ class Occurrence:
 
 	@property
 	def ref(self) -> tuple[str, str, str]:
+		"""(clock, threshold, occurrence): what ``fired_refs`` reads back from an event key."""
 		return (self.clock, f"{self.threshold:g}", self.when)
+
+	def event_key(self, ticket: str, level: int) -> str:
+		"""The SLA Event's unique key: one event per ticket, clock, threshold, level and occurrence."""
+		return f"{ticket}|{self.clock}|{self.threshold:g}|{level}|{self.when}"[:140]
 
 
 def matching_rules(policy, clock: str, priority: str) -> list:
