@@ -371,7 +371,6 @@ def decide_extension(ticket, approve: bool, row_name: str | None = None, note: s
 		_save(ticket, "decide_extension", _("Extension rejected{0}").format(": " + note if note else ""))
 		return
 	extension.status = "Approved"
-	extension.new_due = None
 	extension.new_due = naive(sla.extended_due(ticket, extension))
 	extension.customer_notified = notifier.notify_extension(ticket, extension)
 	_save(

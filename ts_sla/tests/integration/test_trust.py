@@ -129,6 +129,25 @@ class TestLateBreachesFireAtTheNextTick(TSSLATestCase):
 			D(2023, 10, 25, 20, 0),
 		)
 
+	def test_a_request_recorded_only_as_a_new_due_is_approved_to_that_due(self):
+		# rows requested before amounts were recorded carry only the new due
+		with self.freeze_time("2023-10-25 09:16:00"):
+			doc = make_ticket(priority="P1", received_at="2023-10-25 09:00:00", support_team=TEAM)
+			api.assign(doc.name, ENGINEER)
+		with self.freeze_time("2023-10-25 10:00:00"):
+			api.respond(doc.name)
+			api.request_extension(doc.name, "Resolution", "vendor patch", None, "2023-10-25 19:00:00")
+		row = frappe.get_doc("Support Ticket", doc.name).extensions[0]
+		row.db_set("extra_minutes", 0)
+		frappe.set_user(SUPERVISOR)
+		with self.freeze_time("2023-10-25 11:00:00"):
+			api.decide_extension(doc.name, True)
+		frappe.set_user("Administrator")
+		self.assertEqual(
+			get_datetime(frappe.db.get_value("Support Ticket", doc.name, "resolution_due")),
+			D(2023, 10, 25, 19, 0),
+		)
+
 	def test_paused_only_when_the_policy_pauses_a_running_clock(self):
 		make_policy("No Pause", pause_response=0, pause_resolution=0, channel="Walk-in")
 		with self.freeze_time("2023-10-25 09:16:00"):
