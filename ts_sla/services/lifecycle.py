@@ -17,7 +17,7 @@ from frappe.utils import cint, get_datetime, now_datetime
 
 from ts_sla.services import guard, jobs, notifier, routing, sla, teams
 from ts_sla.services.clocks import naive
-from ts_sla.services.states import DEADLINE_FIELDS, EXTENDABLE, FINAL, WORKING
+from ts_sla.services.states import DEADLINE_FIELDS, EXTENDABLE, FINAL, PRIORITIES, WORKING
 
 
 def _required(value, label: str) -> str:
@@ -179,7 +179,7 @@ def reclassify(ticket, reason: str, changes: dict) -> list[str]:
 			changed.append(field)
 	if not changed:
 		frappe.throw(_("Nothing to change"), title=_("Nothing to change"))
-	if "priority" in changed and ticket.priority not in ("P0", "P1", "P2", "P3"):
+	if "priority" in changed and ticket.priority not in PRIORITIES:
 		frappe.throw(_("Priority must be P0, P1, P2 or P3"), title=_("Invalid priority"))
 	if (
 		"support_team" in changed

@@ -8,7 +8,7 @@ extensions, stamps), so the result never depends on the order in which things ha
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import frappe
 from frappe import _
@@ -60,6 +60,8 @@ class Clock:
 	pauses: list
 	stopped_at: dt.datetime | None
 	due: dt.datetime | None = None
+	#: (start, target, pauses) before an approved extension moved the clock: "Used" keeps counting against it
+	original: tuple | None = None
 
 
 def _pauses(ticket, clock: str, open_ones: bool = False) -> list:
@@ -110,6 +112,7 @@ def _apply_extension(ticket, calendar, clock: Clock) -> None:
 			calendar, extended, Target(_extension_amount(calendar, clock, extension), basis), clock.pauses
 		)
 	decided = aware(approved[-1].decided_at)
+	clock.original = (clock.start, clock.target, clock.pauses)
 	if extended > decided:
 		later = [(s, e) for s, e in clock.pauses if e is None or e > decided]
 		clock.start, clock.pauses = decided, later
@@ -460,13 +463,19 @@ def clock_panel(ticket) -> list[dict]:
 	panel = []
 	for clock in clocks:
 		reading = read_clock(ticket, clock, calendar, now, warning)
+		percent = reading.percent
+		if clock.original:  # extended: the share of the original target used so far, which may pass 100 %
+			start, target, pauses = clock.original
+			percent = read_clock(
+				ticket, replace(clock, start=start, target=target, pauses=pauses), calendar, now, warning
+			).percent
 		panel.append(
 			{
 				"clock": clock.key,
 				"label": clock.label,
 				"due": naive(reading.due),
 				"state": reading.state.value,
-				"percent": reading.percent,
+				"percent": percent,
 				"paused": reading.paused,
 				"stopped_at": naive(clock.stopped_at),
 				# computed here, in the system zone, so a browser in another zone shows the right time left

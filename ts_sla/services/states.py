@@ -11,6 +11,9 @@ RESOLVED, CONFIRMED, CLOSED, CANCELLED = "Resolved", "Confirmed", "Closed", "Can
 STATUSES = (NEW, ASSIGNED, IN_PROGRESS, WAITING, RESOLVED, CONFIRMED, CLOSED, CANCELLED)
 #: An engineer is working the ticket.
 WORKING = (ASSIGNED, IN_PROGRESS, WAITING)
+#: Priorities, most urgent first; an API insert without one gets the default (the Desk makes the agent choose).
+PRIORITIES = ("P0", "P1", "P2", "P3")
+DEFAULT_PRIORITY = "P2"
 #: Not yet closed or cancelled.
 OPEN = (NEW, *WORKING, RESOLVED, CONFIRMED)
 #: Nothing changes any more.

@@ -27,6 +27,17 @@ def dues(doc):
 
 
 class TestDeadlines(TSSLATestCase):
+	def test_an_insert_without_priority_gets_the_documented_default_and_the_desk_form_has_none(self):
+		data = ticket_data()
+		del data["priority"]
+		doc = frappe.get_doc(data).insert()
+		self.assertEqual(doc.priority, "P2")
+		self.assertEqual(get_datetime(doc.response_due), get_datetime("2023-10-25 17:15:00"))  # P2: 8 h
+		self.assertIn("P2 response: 8 h", doc.sla_explanation)
+		# the Desk's new form starts without one: the agent chooses
+		self.assertFalse(frappe.get_meta("Support Ticket").get_field("priority").default)
+		self.assertFalse(frappe.new_doc("Support Ticket").priority)
+
 	def test_spec_worked_examples_through_insert(self):
 		p1 = make_ticket(priority="P1", received_at="2023-10-25 09:15:00")
 		self.assertRegex(p1.name, r"^TS-20231025-\d{3}$")

@@ -129,6 +129,32 @@ class TestLateBreachesFireAtTheNextTick(TSSLATestCase):
 			D(2023, 10, 25, 20, 0),
 		)
 
+	def test_used_keeps_counting_against_the_original_target_after_an_extension(self):
+		# P1 resolution 8 h on the calendar basis from 09:00; +120 min approved at 09:20
+		with self.freeze_time("2023-10-25 09:16:00"):
+			doc = make_ticket(priority="P1", received_at="2023-10-25 09:00:00", support_team=TEAM)
+			api.assign(doc.name, ENGINEER)
+		frappe.set_user(ENGINEER)
+		with self.freeze_time("2023-10-25 09:18:00"):
+			api.respond(doc.name)
+			api.request_extension(doc.name, "Resolution", "vendor patch", 120)
+		frappe.set_user(SUPERVISOR)
+		with self.freeze_time("2023-10-25 09:20:00"):
+			api.decide_extension(doc.name, True)
+		frappe.set_user("Administrator")
+		with self.freeze_time("2023-10-25 13:00:00"):
+			panel = {c["clock"]: c for c in api.get_clocks(doc.name)["clocks"]}
+		# 4 h of the original 8 h: 50 %, not 3 h 40 min of the 9 h 40 min left at the approval (38 %)
+		self.assertEqual(panel["resolution"]["percent"], 50.0)
+		self.assertEqual(panel["resolution"]["due"], D(2023, 10, 25, 19, 0))
+		self.assertEqual(panel["resolution"]["state"], "On Track")
+		with self.freeze_time("2023-10-25 18:00:00"):
+			panel = {c["clock"]: c for c in api.get_clocks(doc.name)["clocks"]}
+		self.assertEqual(
+			panel["resolution"]["percent"], 112.5
+		)  # past the original target, within the extension
+		self.assertEqual(panel["resolution"]["state"], "At Risk")
+
 	def test_a_request_recorded_only_as_a_new_due_is_approved_to_that_due(self):
 		# rows requested before amounts were recorded carry only the new due
 		with self.freeze_time("2023-10-25 09:16:00"):

@@ -6,7 +6,7 @@ from frappe.model.document import Document
 from frappe.utils import now_datetime
 
 from ts_sla.services import guard, lifecycle, monitor, naming, permissions, sla
-from ts_sla.services.states import FINAL
+from ts_sla.services.states import DEFAULT_PRIORITY, FINAL
 
 
 class SupportTicket(Document):
@@ -20,6 +20,7 @@ class SupportTicket(Document):
 		guard.validate_times(self)
 		guard.validate_satisfaction(self)
 		guard.reset_server_fields(self)
+		self.priority = self.priority or DEFAULT_PRIORITY  # the documented API default; the Desk asks
 		if not (frappe.flags.in_import and self.registered_at):
 			self.registered_at = now_datetime().replace(microsecond=0)
 		guard.not_after_registration(self)
