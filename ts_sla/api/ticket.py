@@ -87,10 +87,11 @@ def fulfil_collaboration(ticket: str, request: str | None = None, note: str | No
 
 
 @frappe.whitelist(methods=["POST"])
-def respond(ticket: str, note: str | None = None) -> dict:
-	"""The engineer's first response to the reporter (stops the response clock)."""
+def respond(ticket: str, note: str | None = None, reply: str | None = None) -> dict:
+	"""The engineer's first response (stops the response clock): ``reply`` goes to the reporter (emailed
+	when they have an address), ``note`` stays internal."""
 	doc = _load(ticket, "respond")
-	lifecycle.respond(doc, note)
+	lifecycle.respond(doc, note, reply)
 	return _result(doc)
 
 
@@ -208,6 +209,7 @@ def get_clocks(ticket: str) -> dict:
 	return {
 		"clocks": panel,
 		"headline": sla.headline(panel),
+		"explanation": sla.read_explanation(doc),
 		"allowed_actions": permissions.allowed_actions(doc),
 		"sla_state": doc.sla_state,
 		"now": str(now_datetime()),

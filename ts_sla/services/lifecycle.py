@@ -204,12 +204,16 @@ def reclassify(ticket, reason: str, changes: dict) -> list[str]:
 	return changed
 
 
-def respond(ticket, note: str | None = None) -> None:
-	"""The engineer's first response to the reporter: stops the response clock."""
+def respond(ticket, note: str | None = None, reply: str | None = None) -> None:
+	"""The engineer's first response to the reporter: stops the response clock. ``reply`` is a public
+	reply (emailed to the reporter, in the conversation); ``note`` an internal note on the timeline."""
+	guard.check_text(reply, "Reply")
 	if not ticket.first_responded_at:
 		ticket.first_responded_at = _now()
 	ticket.status = "In Progress"
 	_save(ticket, "respond", _("First response: {0}").format(note) if note else _("First response given"))
+	if reply and reply.strip():
+		notifier.public_reply(ticket, reply)
 
 
 def stamp_first_response(ticket, at: dt.datetime | None = None) -> None:

@@ -100,7 +100,10 @@ def check_ticket(name: str, now: dt.datetime | None = None) -> int:
 	frappe.db.set_value(
 		"Support Ticket",
 		name,
-		{f: ticket.get(f) for f in ("sla_state", "response_status", "resolution_status", "next_check_at")},
+		{
+			f: ticket.get(f)
+			for f in ("sla_state", "response_status", "resolution_status", "next_due", "next_check_at")
+		},
 		update_modified=False,
 	)
 	return fired

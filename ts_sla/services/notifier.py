@@ -100,6 +100,41 @@ def notify_extension(ticket, extension) -> int:
 	)
 
 
+def reply_address(ticket) -> str | None:
+	"""Where a public reply goes: the reporter's email contact, else their user's address."""
+	return reporter_email(ticket) or (
+		frappe.db.get_value("User", ticket.reporter_user, "email") if ticket.reporter_user else None
+	)
+
+
+def public_reply(ticket, message: str) -> str:
+	"""A reply the reporter sees: a Communication on the ticket (its timeline, and the portal's conversation),
+	emailed with the ticket ID in the subject when the reporter has an address. Returns its name."""
+	from frappe.core.doctype.communication.email import _make
+
+	address = reply_address(ticket)
+	kwargs = {
+		"doctype": ticket.doctype,
+		"name": ticket.name,
+		"content": message,
+		"subject": _("Re: {0} [{1}]").format(ticket.subject, ticket.name),
+		"sent_or_received": "Sent",
+		"recipients": address,
+		"communication_medium": "Email" if address else (ticket.contact_method or "Other"),
+	}
+	try:
+		return _make(**kwargs, send_email=bool(address))["name"]
+	except frappe.OutgoingEmailError:  # recorded on the timeline, not emailed: say so
+		frappe.msgprint(
+			_("No outgoing email account is set up, so {0} was not emailed").format(address),
+			indicator="orange",
+			alert=True,
+		)
+		return frappe.db.get_value(
+			"Communication", {"reference_doctype": ticket.doctype, "reference_name": ticket.name}, "name"
+		)
+
+
 def send_mail(**kwargs) -> int:
 	"""Queue an email; without an outgoing email account, say so instead of failing the action."""
 	try:

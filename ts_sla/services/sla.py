@@ -45,6 +45,7 @@ COMPUTED_FIELDS = (
 	"resolution_status",
 	"sla_state",
 	"paused_minutes",
+	"next_due",
 	"next_check_at",
 )
 
@@ -239,14 +240,7 @@ def refresh(ticket, now: dt.datetime | None = None) -> None:
 	ticket.response_due = naive(by_key["response"].due)
 	ticket.resolution_due = naive(by_key["resolution"].due)
 	ticket.resolution_limit = naive(by_key["limit"].due) if "limit" in by_key else None
-	lines = [
-		explain(calendar, c.label, c.start, c.target, [p for p in c.pauses if p[1]], c.due).render(_)
-		for c in clocks
-	]
-	lines.append(
-		_("Deadlines are stored and shown in the system time zone ({0}).").format(get_system_timezone())
-	)
-	ticket.sla_explanation = "\n".join(lines)
+	ticket.sla_explanation = explanation(clocks, calendar)
 	ticket.paused_minutes = round(
 		sum(
 			((aware(r.paused_to) or aware(now or now_datetime())) - aware(r.paused_from)).total_seconds() / 60
@@ -255,6 +249,26 @@ def refresh(ticket, now: dt.datetime | None = None) -> None:
 		2,
 	)
 	update_states(ticket, now, clocks, calendar)
+
+
+def explanation(clocks: list[Clock], calendar) -> str:
+	"""Why each due time is what it is, in the language of whoever reads it now: the stored
+	``sla_explanation`` is in the saver's language, so the form and the API render it again from the clocks."""
+	lines = [
+		explain(calendar, c.label, c.start, c.target, [p for p in c.pauses if p[1]], c.due).render(_)
+		for c in clocks
+	]
+	lines.append(
+		_("Deadlines are stored and shown in the system time zone ({0}).").format(get_system_timezone())
+	)
+	return "\n".join(lines)
+
+
+def read_explanation(ticket) -> str:
+	"""The ticket's explanation rendered for the current reader."""
+	if not ticket.sla_policy or not ticket.priority:
+		return ticket.sla_explanation or ""
+	return explanation(*clocks_of(ticket))
 
 
 def read_clock(ticket, clock: Clock, calendar, now: dt.datetime, warning: float, thresholds=()):
@@ -279,7 +293,7 @@ def levels_of(policy, row, clock: Clock, priority: str) -> list[float]:
 
 
 def update_states(ticket, now=None, clocks=None, calendar=None) -> None:
-	"""Set response/resolution status, sla_state and next_check_at from the clocks at ``now``."""
+	"""Set response/resolution status, sla_state, next_due and next_check_at from the clocks at ``now``."""
 	now = aware(now or now_datetime())
 	if clocks is None:
 		clocks, calendar = clocks_of(ticket)
@@ -312,6 +326,9 @@ def update_states(ticket, now=None, clocks=None, calendar=None) -> None:
 			else "Pending",
 		)
 	ticket.sla_state = _overall(ticket, readings)
+	# the list's "next due": the earliest due of a clock still running (none once the ticket is final)
+	running = [c.due for c in clocks if not c.stopped_at and c.due]
+	ticket.next_due = naive(min(running)) if running and ticket.status not in FINAL_STATES else None
 	ticket.next_check_at = next_check(ticket, occurrences(ticket, now, clocks, calendar, every), now)
 
 

@@ -245,7 +245,7 @@ class TestWorkspace(TSSLATestCase):
 		)
 
 		workspace = frappe.get_doc("Workspace", "Technical Support")
-		self.assertEqual(len(workspace.number_cards), 4)
+		self.assertEqual(len(workspace.number_cards), 5)
 		self.assertEqual(
 			{c.chart_name for c in workspace.charts}, {"Tickets by Priority per Week", "SLA Met % per Week"}
 		)

@@ -286,6 +286,49 @@ class TestLifecycle(TSSLATestCase):
 		self.assertIn("extended", doc.sla_explanation)
 		self.assertTrue(frappe.db.exists("Email Queue", {"reference_name": doc.name}))
 
+	def test_respond_sends_a_public_reply_or_keeps_an_internal_note(self):
+		with self.freeze_time("2023-10-25 09:20:00"):
+			doc = make_ticket(
+				received_at="2023-10-25 09:15:00", contact_method="Email", contact_detail="zhang@example.com"
+			)
+			api.assign(doc.name, "engineer@ts-sla.test")
+			frappe.set_user("engineer@ts-sla.test")
+			api.respond(
+				doc.name, note="checked the logs first", reply="<p>We are on it: clear your cache.</p>"
+			)
+		frappe.set_user("Administrator")
+		doc.reload()
+		self.assertEqual(get_datetime(doc.first_responded_at), D(2023, 10, 25, 9, 20))
+		sent = frappe.get_all(
+			"Communication",
+			filters={"reference_doctype": "Support Ticket", "reference_name": doc.name},
+			fields=["subject", "content", "recipients", "sent_or_received", "communication_type", "sender"],
+		)
+		self.assertEqual(len(sent), 1)
+		self.assertIn(doc.name, sent[0].subject)
+		self.assertIn("clear your cache", sent[0].content)
+		self.assertEqual((sent[0].recipients, sent[0].sent_or_received), ("zhang@example.com", "Sent"))
+		self.assertEqual(sent[0].sender, "engineer@ts-sla.test")
+		queued = frappe.get_all(
+			"Email Queue", filters={"reference_name": doc.name}, fields=["name", "message"]
+		)
+		self.assertTrue(any("clear your cache" in (q.message or "") for q in queued), queued)
+		# the internal note stays on the timeline, never in the conversation
+		comments = frappe.get_all("Comment", filters={"reference_name": doc.name}, pluck="content")
+		self.assertTrue(any("checked the logs first" in c for c in comments))
+		self.assertFalse(any("checked the logs" in (q.message or "") for q in queued))
+
+	def test_respond_with_only_an_internal_note_writes_no_communication(self):
+		doc = make_ticket(received_at="2023-10-25 09:15:00")
+		api.assign(doc.name, "engineer@ts-sla.test")
+		for hostile in ({"html": "x"}, "x" * 200_000):
+			with self.assertRaises(frappe.ValidationError):
+				api.respond(doc.name, reply=hostile)
+		self.assertEqual(frappe.db.get_value("Support Ticket", doc.name, "status"), "Assigned")
+		api.respond(doc.name, note="called back")
+		self.assertFalse(frappe.db.exists("Communication", {"reference_name": doc.name}))
+		self.assertEqual(frappe.db.get_value("Support Ticket", doc.name, "status"), "In Progress")
+
 	def test_resolving_needs_a_summary_and_invalid_transitions_are_refused(self):
 		doc = make_ticket(received_at="2023-10-25 09:15:00")
 		with self.assertRaises(frappe.ValidationError):

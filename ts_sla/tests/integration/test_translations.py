@@ -59,3 +59,20 @@ class TestChinese(TSSLATestCase):
 			self.assertEqual(
 				sorted(re.findall(r"\{\w*\}", source)), sorted(re.findall(r"\{\w*\}", target)), source
 			)
+
+	def test_the_explanation_renders_in_the_readers_language_not_the_savers(self):
+		frappe.local.lang = "en"
+		frappe.translate.clear_cache()
+		doc = make_ticket(priority="P1")
+		self.assertIn("(calendar time)", doc.sla_explanation)  # stored as the saver (en) wrote it
+		frappe.local.lang = "zh"
+		frappe.translate.clear_cache()
+		from ts_sla.api import ticket as api
+
+		read = api.get_clocks(doc.name)
+		self.assertIn("（自然时间）", read["explanation"])
+		self.assertNotIn("(calendar time)", read["explanation"])
+		doc = frappe.get_doc("Support Ticket", doc.name)
+		doc.run_method("onload")
+		self.assertIn("（自然时间）", doc.get_onload().explanation)
+		self.assertIn("(calendar time)", doc.sla_explanation)  # reading changes nothing stored

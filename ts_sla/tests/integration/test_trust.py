@@ -271,6 +271,20 @@ class TestNobodyMovesTheirOwnDeadline(TSSLATestCase):
 		)
 		self.assertEqual(bell, [SUPERVISOR])  # the team's supervisor, not the requester
 
+	def test_a_pending_request_is_counted_on_the_card_and_found_by_the_list_filter(self):
+		from frappe.desk.doctype.number_card.number_card import get_result
+
+		card = frappe.get_doc("Number Card", "Pending Extensions")
+		frappe.set_user(SUPERVISOR)
+		count = get_result(card.as_json(), card.filters_json)
+		listed = frappe.get_list("Support Ticket", filters=frappe.parse_json(card.filters_json), pluck="name")
+		self.assertIn(self.name, listed)
+		self.assertEqual(count, len(listed))
+		frappe.set_user(MANAGER)
+		api.decide_extension(self.name, True)
+		frappe.set_user(SUPERVISOR)
+		self.assertEqual(get_result(card.as_json(), card.filters_json), count - 1)
+
 	def test_nobody_approves_their_own_extension(self):
 		frappe.set_user(MANAGER)
 		api.decide_extension(self.name, False, note="not needed")  # the engineer's request

@@ -39,7 +39,15 @@ const ACTIONS = {
 	respond: {
 		label: __("Respond"),
 		primary: true,
-		fields: [{ fieldname: "note", fieldtype: "Small Text", label: __("What was said to the reporter") }],
+		fields: [
+			{
+				fieldname: "reply",
+				fieldtype: "Text Editor",
+				label: __("Public Reply"),
+				description: __("The reporter sees it: emailed when they have an email address, and kept in the ticket's conversation"),
+			},
+			{ fieldname: "note", fieldtype: "Small Text", label: __("Internal Note"), description: __("Only the support team sees it") },
+		],
 	},
 	add_progress: {
 		label: __("Add Progress"),
@@ -131,7 +139,7 @@ function describe_time_left(minutes) {
 	return minutes >= 0 ? __("{0} left", [text]) : __("{0} overdue", [text]);
 }
 
-function render_clocks(frm, clocks, headline) {
+function render_clocks(frm, clocks, headline, explanation) {
 	const field = frm.get_field("clocks_html");
 	if (!field) return;
 	if (!clocks || !clocks.length) {
@@ -156,16 +164,21 @@ function render_clocks(frm, clocks, headline) {
 		})
 		.join("");
 	const head = headline ? `<div class="ts-sla-headline h6" style="margin-bottom: 8px">${frappe.utils.escape_html(headline)}</div>` : "";
+	// rendered by the server in the reader's language (the stored field is in the saver's)
+	const why = explanation
+		? `<details class="ts-sla-explanation text-muted small"><summary>${__("Why these times")}</summary>
+			<div style="white-space: pre-wrap">${frappe.utils.escape_html(explanation)}</div></details>`
+		: "";
 	field.$wrapper.html(`${head}<div class="table-responsive"><table class="table table-sm ts-sla-clocks">
 		<thead><tr><th>${__("Clock")}</th><th>${__("Due")}</th><th>${__("Time")}</th><th>${__("State")}</th><th>${__("Used")}</th></tr></thead>
-		<tbody>${rows}</tbody></table></div>`);
+		<tbody>${rows}</tbody></table></div>${why}`);
 }
 
 function refresh_clocks(frm) {
 	if (frm.is_new()) return;
 	frappe
 		.xcall("ts_sla.api.ticket.get_clocks", { ticket: frm.doc.name })
-		.then((r) => render_clocks(frm, r.clocks, r.headline));
+		.then((r) => render_clocks(frm, r.clocks, r.headline, r.explanation));
 }
 
 function run_action(frm, action) {
@@ -214,11 +227,22 @@ function pending_extension_html(frm) {
 	};
 }
 
+// the due times the clocks panel already shows (kept as fields for reports and the API)
+const DUE_FIELDS = ["registration_due", "triage_due", "response_due", "resolution_due", "resolution_limit", "next_due"];
+
 frappe.ui.form.on("Support Ticket", {
+	setup(frm) {
+		// every time is in the system zone and the panel says so once: no zone line under each datetime
+		frm.meta.fields.forEach((df) => {
+			if (df.fieldtype === "Datetime") df.hide_timezone = 1;
+		});
+	},
 	refresh(frm) {
+		frm.toggle_display(DUE_FIELDS, false);
 		const onload = frm.doc.__onload || {};
 		if (["Closed", "Cancelled"].includes(frm.doc.status)) frm.disable_form(); // a final ticket is a record
-		render_clocks(frm, onload.clocks, onload.headline);
+		render_clocks(frm, onload.clocks, onload.headline, onload.explanation);
+		frm.toggle_display("sla_explanation", !onload.explanation); // the panel shows it, in the reader's language
 		(onload.allowed_actions || []).forEach((action) => {
 			const spec = ACTIONS[action];
 			if (!spec) return;

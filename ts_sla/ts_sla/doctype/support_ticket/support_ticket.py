@@ -57,3 +57,5 @@ class SupportTicket(Document):
 		panel = sla.clock_panel(self) if not self.is_new() else []
 		self.set_onload("clocks", panel)
 		self.set_onload("headline", sla.headline(panel))
+		if not self.is_new():
+			self.set_onload("explanation", sla.read_explanation(self))

@@ -1,5 +1,26 @@
+// Support Ticket list: status · SLA state indicator, priority colours, the next due time as time left or
+// overdue, and quick filters (the doctype's standard filters give priority, status, SLA state, domain,
+// assignee and team).
+
+const TS_PRIORITY_COLOURS = { P0: "red", P1: "orange", P2: "blue", P3: "gray" };
+
+function ts_time_left(value) {
+	// minutes from now in the system zone (what the server stores), shown in the reader's units
+	const minutes = Math.round(
+		moment(value).diff(moment(frappe.datetime.now_datetime()), "minutes", true)
+	);
+	const abs = Math.abs(minutes);
+	const text =
+		abs >= 1440
+			? __("{0} d {1} h", [Math.floor(abs / 1440), Math.floor((abs % 1440) / 60)])
+			: abs >= 60
+			? __("{0} h {1} min", [Math.floor(abs / 60), abs % 60])
+			: __("{0} min", [abs]);
+	return { minutes, text: minutes >= 0 ? __("{0} left", [text]) : __("{0} overdue", [text]) };
+}
+
 frappe.listview_settings["Support Ticket"] = {
-	add_fields: ["sla_state", "status", "priority", "response_due", "resolution_due", "assigned_to"],
+	add_fields: ["sla_state", "status", "priority", "next_due", "response_due", "resolution_due", "assigned_to"],
 	get_indicator(doc) {
 		if (["Closed", "Cancelled"].includes(doc.status)) {
 			return [__(doc.status), doc.status === "Closed" ? "gray" : "darkgrey", `status,=,${doc.status}`];
@@ -8,14 +29,28 @@ frappe.listview_settings["Support Ticket"] = {
 		const state = doc.sla_state || "On Track";
 		return [`${__(doc.status)} · ${__(state)}`, colours[state] || "gray", `sla_state,=,${state}`];
 	},
+	formatters: {
+		priority(value) {
+			if (!value) return "";
+			return `<span class="indicator-pill ${TS_PRIORITY_COLOURS[value] || "gray"}" style="white-space: nowrap">${frappe.utils.escape_html(value)}</span>`;
+		},
+		next_due(value) {
+			if (!value) return "—";
+			const left = ts_time_left(value);
+			const colour = left.minutes < 0 ? "text-danger" : left.minutes < 60 ? "text-warning" : "text-muted";
+			return `<span class="${colour}" style="white-space: nowrap" title="${frappe.datetime.str_to_user(value)}">${left.text}</span>`;
+		},
+	},
 	onload(listview) {
 		const add = (label, filters) =>
 			listview.page.add_inner_button(label, () => {
 				listview.filter_area.clear(false).then(() => listview.filter_area.add(filters));
 			}, __("Quick Filters"));
+		const open = ["Support Ticket", "status", "not in", ["Closed", "Cancelled"]];
 		add(__("My Tickets"), [["Support Ticket", "assigned_to", "=", frappe.session.user]]);
 		add(__("At Risk"), [["Support Ticket", "sla_state", "=", "At Risk"]]);
 		add(__("Breached"), [["Support Ticket", "sla_state", "=", "Breached"]]);
-		add(__("P0"), [["Support Ticket", "priority", "=", "P0"], ["Support Ticket", "status", "not in", ["Closed", "Cancelled"]]]);
+		add(__("P0"), [["Support Ticket", "priority", "=", "P0"], open]);
+		add(__("Pending Extensions"), [["Support Ticket Extension", "status", "=", "Pending"], open]);
 	},
 };
