@@ -1,9 +1,11 @@
-"""Support Calendar: the working time the SLA clocks count on; validated by the engine itself."""
+"""Support Calendar: the working time the SLA clocks count on; validated by the engine itself. A change that
+moves deadlines (hours, holidays, make-up days, zone) repairs the open tickets on the calendar."""
 
 import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from ts_sla.services import repair
 from ts_sla.services.clocks import calendar_from_doc, clear_calendar_cache, engine_error
 from ts_sla.sla import SLAError
 
@@ -19,6 +21,22 @@ class SupportCalendar(Document):
 
 	def on_update(self):
 		clear_calendar_cache()
+		self.repair_open_tickets()
+
+	def repair_open_tickets(self):
+		"""Recompute the open tickets on this calendar when a part that moves deadlines changed (on the long
+		queue; at once in tests or when ``flags.repair_now``)."""
+		changed = repair.calendar_changes(self)
+		if not changed:
+			return
+		reason = _("Support Calendar {0} changed ({1})").format(
+			self.name, ", ".join(_(self.meta.get_label(f)) for f in changed)
+		)
+		if self.flags.ts_reason:
+			reason += ": " + self.flags.ts_reason
+		self.flags.repair_result = repair.enqueue(
+			calendar=self.name, reason=reason, now=bool(self.flags.repair_now)
+		)
 
 
 @frappe.whitelist()

@@ -1,0 +1,169 @@
+"""Repair: recompute the deadlines of open tickets after the rules they run on changed (a Support Calendar's
+hours, holidays, make-up days or zone; a policy), through the ticket's own save path.
+
+- Only tickets whose clocks still run are touched (New, Assigned, In Progress, Waiting for Customer): a
+  resolved, confirmed, closed or cancelled ticket keeps its recorded outcome.
+- A ticket whose due times move is saved (the controller recomputes through ``sla.refresh``, so states and
+  ``next_check_at`` follow and the minute tick fires what is now due) and gets one timeline note naming each
+  due that moved, old → new, and why. A ticket that did not move is not written at all.
+- Each ticket in its own transaction (``jobs.isolated``): one failure is logged and never stops the rest.
+- ``enqueue`` runs it on Frappe's long queue after the commit, or at once in tests or when the caller asks.
+
+Select tickets by calendar, by policy or by name (``repair_tickets(calendar=...)``,
+``repair_tickets(policy=...)``, ``repair_tickets(["TS-20231025-001"])``).
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.utils import get_datetime, get_time, getdate
+
+from ts_sla.services import jobs, sla
+from ts_sla.services.clocks import clear_calendar_cache
+from ts_sla.services.states import NEW, WORKING
+
+#: Statuses whose clocks still run: the only tickets a repair rewrites.
+REPAIRABLE = (NEW, *WORKING)
+#: The due times a repair compares and reports.
+DUE_FIELDS = ("registration_due", "triage_due", "response_due", "resolution_due", "resolution_limit")
+
+
+def open_tickets(
+	names: list[str] | None = None, calendar: str | None = None, policy: str | None = None
+) -> list[str]:
+	"""The repairable tickets among ``names`` and/or on a calendar and/or a policy (at least one given)."""
+	if names is None and not calendar and not policy:
+		frappe.throw(
+			_("Say which tickets to repair: by name, calendar or policy"), title=_("Nothing to repair")
+		)
+	filters: dict = {"status": ("in", REPAIRABLE)}
+	if names is not None:
+		filters["name"] = ("in", list(names) or [""])
+	if calendar:
+		filters["support_calendar"] = calendar
+	if policy:
+		filters["sla_policy"] = policy
+	return frappe.get_all("Support Ticket", filters=filters, pluck="name", order_by="name asc")
+
+
+def repair_tickets(
+	names: list[str] | None = None,
+	calendar: str | None = None,
+	policy: str | None = None,
+	reason: str = "",
+	commit: bool = False,
+) -> dict:
+	"""Recompute the selected open tickets; returns {"moved": {ticket: [field, ...]}, "unchanged": n,
+	"failed": n}. ``commit``: each ticket in a transaction of its own (background job), else savepoints in
+	the caller's transaction."""
+	clear_calendar_cache()
+	if calendar:  # read the calendar as saved now, even from inside its own save
+		frappe.clear_document_cache("Support Calendar", calendar)
+	if policy:
+		frappe.clear_document_cache("SLA Policy", policy)
+	moved, unchanged, failed = {}, 0, 0
+	for name in open_tickets(names, calendar, policy):
+		fields = jobs.isolated(
+			lambda name=name: repair_one(name, reason), commit, _("SLA repair failed for {0}").format(name)
+		)
+		if fields is None:
+			failed += 1
+		elif fields:
+			moved[name] = fields
+		else:
+			unchanged += 1
+	return {"moved": moved, "unchanged": unchanged, "failed": failed}
+
+
+def repair_one(name: str, reason: str = "") -> list[str]:
+	"""Recompute one ticket; when a due time moved, save it with a timeline note. Returns the moved fields."""
+	ticket = frappe.get_doc("Support Ticket", name, for_update=True)
+	if ticket.status not in REPAIRABLE:
+		return []
+	before = {f: ticket.get(f) for f in DUE_FIELDS}
+	sla.refresh(ticket)
+	moved = [f for f in DUE_FIELDS if _instant(before[f]) != _instant(ticket.get(f))]
+	if not moved:
+		return []
+	ticket.flags.ts_system = True  # a recompute, not an edit: the server-kept fields may change
+	ticket.save(ignore_permissions=True)  # the controller recomputes the same deadlines and states
+	label = ticket.meta.get_label
+	dues = "; ".join(
+		_("{0} {1} → {2}").format(_(label(f)), before[f] or "—", ticket.get(f) or "—") for f in moved
+	)
+	note = _("Deadlines recomputed: {0}.").format(dues)
+	if reason:
+		note += " " + _("Why: {0}").format(reason)
+	ticket.add_comment("Info", note)
+	return moved
+
+
+def _instant(value) -> str:
+	return str(get_datetime(value)) if value else ""
+
+
+def enqueue(
+	names: list[str] | None = None,
+	calendar: str | None = None,
+	policy: str | None = None,
+	reason: str = "",
+	now: bool = False,
+) -> dict | None:
+	"""Repair after the current transaction commits, on the long queue; at once (in the caller's
+	transaction) in tests or when ``now``. Returns the result when run at once."""
+	if now or frappe.flags.in_test:
+		return repair_tickets(names, calendar, policy, reason, commit=False)
+	frappe.enqueue(
+		"ts_sla.services.repair.repair_tickets",
+		queue="long",
+		timeout=3600,
+		enqueue_after_commit=True,
+		names=names,
+		calendar=calendar,
+		policy=policy,
+		reason=reason,
+		commit=True,
+	)
+	return None
+
+
+# -- what changed in a calendar ---------------------------------------------------------------------------------
+
+
+def _t(value) -> str:
+	return get_time(value).strftime("%H:%M:%S") if value not in (None, "") else ""
+
+
+def _schedule(doc) -> dict:
+	"""The parts of a Support Calendar that move deadlines, comparable row by row (descriptions and sources
+	do not move anything)."""
+	return {
+		"time_zone": (doc.time_zone or "").strip(),
+		"always_open": int(doc.always_open or 0),
+		"working_hours": sorted(
+			(r.weekday, _t(r.start_time), _t(r.end_time)) for r in doc.get("working_hours") or []
+		),
+		"holidays": sorted(
+			(
+				str(getdate(r.holiday_date)),
+				int(r.partial_day or 0),
+				_t(r.start_time) if r.partial_day else "",
+				_t(r.end_time) if r.partial_day else "",
+			)
+			for r in doc.get("holidays") or []
+		),
+		"extra_working_days": sorted(
+			(str(getdate(r.work_date)), _t(r.start_time), _t(r.end_time))
+			for r in doc.get("extra_working_days") or []
+		),
+	}
+
+
+def calendar_changes(doc) -> list[str]:
+	"""The fields of a saved Support Calendar whose change moves deadlines (empty for a new calendar)."""
+	before = doc.get_doc_before_save()
+	if not before:
+		return []
+	old, new = _schedule(before), _schedule(doc)
+	return [f for f in new if old[f] != new[f]]
