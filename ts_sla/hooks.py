@@ -55,5 +55,7 @@ scheduler_events = {
 		"*/10 * * * *": ["ts_sla.services.monitor.daily_progress_check"],
 		"0 8 * * 1": ["ts_sla.services.review.draft_weekly_review"],
 		"0 9 1 1,4,7,10 *": ["ts_sla.services.review.quarterly_policy_reminder"],
+		# next year's holidays for the calendars that opted in (chinese-calendar publishes in November)
+		"0 6 1 12 *": ["ts_sla.services.holiday_sources.reload_next_year"],
 	},
 }
