@@ -1,0 +1,118 @@
+"""Load Holidays in a real browser (Debian's Chromium driven by Playwright) against the site's web server.
+
+A Support Manager opens a Support Calendar, chooses China's statutory holidays of 2023, sees the preview
+(holidays and make-up working days to add) in the dialog, loads them, and finds the rows in the calendar.
+The dialog with its preview is saved as ``test-artifacts/calendar-load-holidays.png`` (the README shows a
+copy from ``docs/screenshots/``).
+
+Skipped when Chromium or Playwright is missing, like the other browser tests.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import quote
+
+import frappe
+import pytest
+
+from ts_sla.tests.server import LiveServer
+from ts_sla.tests.utils import PASSWORD, TSSLATestCase, make_calendar
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(os.environ.get("TS_SLA_ARTIFACTS", Path(__file__).resolve().parents[3] / "test-artifacts"))
+MANAGER = "manager@ts-sla.test"
+CALENDAR = "Browser Test Shanghai Office"
+
+try:
+	from playwright.sync_api import expect, sync_playwright
+except ImportError:  # pragma: no cover - the test command installs it
+	sync_playwright = None
+
+pytestmark = pytest.mark.skipif(
+	sync_playwright is None or not os.path.exists(CHROMIUM), reason="needs playwright and Debian's chromium"
+)
+
+
+def _drop_calendar() -> None:
+	if frappe.db.exists("Support Calendar", CALENDAR):
+		frappe.delete_doc("Support Calendar", CALENDAR, force=True, ignore_permissions=True)
+
+
+class TestLoadHolidaysInBrowser(TSSLATestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		_drop_calendar()
+		make_calendar(CALENDAR)
+		frappe.db.commit()  # the server process sees committed data
+		ARTIFACTS.mkdir(parents=True, exist_ok=True)
+		cls.server = LiveServer().start()
+		cls.playwright = sync_playwright().start()
+		cls.browser = cls.playwright.chromium.launch(
+			executable_path=CHROMIUM,
+			args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync", "--disable-quic"],
+		)
+
+	@classmethod
+	def tearDownClass(cls):
+		cls.browser.close()
+		cls.playwright.stop()
+		cls.server.stop()
+		frappe.db.rollback()
+		_drop_calendar()
+		frappe.db.commit()
+		super().tearDownClass()
+
+	def test_manager_previews_and_loads_china_2023(self):
+		context = self.browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+		page = context.new_page()
+		page.set_default_timeout(30000)
+		try:
+			page.goto(f"{self.server.url}/login")
+			page.fill("#login_email", MANAGER)
+			page.fill("#login_password", PASSWORD)
+			page.click(".page-card-actions .btn-login")
+			page.wait_for_url("**/app**")
+			page.goto(f"{self.server.url}/app/support-calendar/{quote(CALENDAR)}")
+			page.locator("button", has_text="Load Holidays").first.click()
+
+			dialog = page.locator(".modal.show")
+			dialog.wait_for()
+			expect(dialog.locator("select[data-fieldname='source']")).to_have_value("China Statutory")
+			year = dialog.locator(".frappe-control[data-fieldname='year'] input")
+			year.fill("2023")
+			year.press("Tab")
+			primary = dialog.locator(".modal-footer .btn-primary")
+			expect(primary).to_have_text("Preview")
+			primary.click()
+
+			preview = dialog.locator(".ts-sla-holiday-preview")
+			preview.wait_for()
+			expect(preview).to_contain_text("chinese-calendar:2023")
+			expect(preview).to_contain_text("28 to add")  # 2023: 28 holidays in 8 runs of days
+			expect(preview.locator("tr.ts-sla-add")).to_have_count(8 + 5)  # and 7 make-up days in 5 runs
+			expect(preview).to_contain_text("National Day")
+			expect(preview).to_contain_text("09-30-2023 – 10-06-2023 (7 days)")  # the date format of the site
+			expect(primary).to_have_text("Load")
+			page.screenshot(path=str(ARTIFACTS / "calendar-load-holidays.png"))
+
+			primary.click()
+			expect(dialog).to_have_count(0)
+			page.locator(".frappe-control[data-fieldname='holidays'] .grid-row").first.wait_for()
+		except Exception:
+			page.screenshot(path=str(ARTIFACTS / "failed-calendar-load-holidays.png"))
+			raise
+		finally:
+			context.close()
+
+		frappe.db.rollback()  # read what the server committed
+		doc = frappe.get_doc("Support Calendar", CALENDAR)
+		self.assertEqual(
+			sorted(str(r.holiday_date) for r in doc.holidays if str(r.holiday_date) >= "2023-09-29")[:8],
+			[f"2023-{d}" for d in ("09-29", "09-30", "10-01", "10-02", "10-03", "10-04", "10-05", "10-06")],
+		)
+		self.assertIn("2023-10-07", [str(r.work_date) for r in doc.extra_working_days])
+		self.assertTrue(all(r.source == "chinese-calendar:2023" for r in doc.holidays))
