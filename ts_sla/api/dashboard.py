@@ -38,7 +38,7 @@ def average_satisfaction(filters: str | dict | None = None) -> dict:
 		f" WHERE `customer_satisfaction` > 0 AND `resolved_at` >= %s{_and(condition)}",  # nosemgrep
 		(get_datetime(add_days(today(), -30)),),
 	)[0][0]
-	return {"value": round(float(value or 0), 2), "fieldtype": "Float"}
+	return {"value": review.one_decimal(value or 0), "fieldtype": "Float"}  # as the review shows it
 
 
 def weekly_series(kind: str, weeks: int = 12) -> dict:

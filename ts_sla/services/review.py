@@ -4,6 +4,7 @@ satisfaction; the 12-week trend. Used by the Weekly SLA Review report and the Mo
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections import defaultdict
 
@@ -12,6 +13,7 @@ from frappe import _
 from frappe.utils import add_days, cint, get_datetime, getdate, today
 
 from ts_sla.services import permissions
+from ts_sla.services.states import PRIORITIES
 
 TICKET_FIELDS = [
 	"name",
@@ -47,6 +49,11 @@ def outcome(ticket) -> str | None:
 	return None
 
 
+def one_decimal(value: float) -> float:
+	"""Half up to one decimal (4.25 -> 4.3), as the Desk's number formatting shows it."""
+	return math.floor(float(value) * 10 + 0.5) / 10
+
+
 def achievement(tickets) -> dict:
 	met = sum(1 for t in tickets if outcome(t) == "Met")
 	breached = sum(1 for t in tickets if outcome(t) == "Breached")
@@ -56,7 +63,7 @@ def achievement(tickets) -> dict:
 		"met": met,
 		"breached": breached,
 		"achievement": round(100.0 * met / (met + breached), 1) if met + breached else None,
-		"satisfaction": round(sum(scores) / len(scores), 2) if scores else None,
+		"satisfaction": one_decimal(sum(scores) / len(scores)) if scores else None,
 	}
 
 
@@ -152,10 +159,11 @@ def build(day=None) -> dict:
 	start, end = week_bounds(day)
 	tickets = week_tickets(start, end)
 	by = {"priority": defaultdict(list), "team": defaultdict(list), "engineer": defaultdict(list)}
+	names = full_names({t.assigned_to for t in tickets if t.assigned_to})
 	for t in tickets:
 		by["priority"][t.priority].append(t)
 		by["team"][t.support_team or _("(no team)")].append(t)
-		by["engineer"][t.assigned_to or _("(unassigned)")].append(t)
+		by["engineer"][names.get(t.assigned_to) or t.assigned_to or _("(unassigned)")].append(t)
 	return {
 		"start": start,
 		"end": end,
@@ -165,6 +173,23 @@ def build(day=None) -> dict:
 		"recurring": recurring(tickets),
 		"trend": trend(end),
 	}
+
+
+def full_names(users) -> dict[str, str]:
+	"""user -> full name, in one query (people read names, not login emails)."""
+	if not users:
+		return {}
+	return dict(frappe.get_all("User", {"name": ("in", list(users))}, ["name", "full_name"], as_list=True))
+
+
+def week_label(week: dt.date) -> str:
+	"""A week's chart label in the reader's language ("Oct 23", "10月23日")."""
+	from babel.dates import format_skeleton
+
+	try:
+		return format_skeleton("MMMd", week, locale=(frappe.local.lang or "en").replace("-", "_"))
+	except Exception:  # an unknown locale: the ISO date
+		return week.isoformat()
 
 
 def previous_week(day=None) -> dt.date:
@@ -274,10 +299,11 @@ def weekly_series(kind: str, weeks: int = 12, condition: str = "") -> dict:
 	"""Chart data for the last ``weeks`` weeks: tickets per priority, or SLA met %."""
 	end = week_bounds(getdate())[1]
 	if kind == "met":
-		points = trend(end, weeks, condition)
+		# a week without a decided ticket has no met % (not 0 %): it is left out, not drawn at zero
+		points = [p for p in trend(end, weeks, condition) if p["achievement"] is not None]
 		return {
-			"labels": [str(p["week"]) for p in points],
-			"datasets": [{"name": _("SLA Met %"), "values": [p["achievement"] or 0 for p in points]}],
+			"labels": [week_label(p["week"]) for p in points],
+			"datasets": [{"name": _("SLA Met %"), "values": [p["achievement"] for p in points]}],
 		}
 	start = end - dt.timedelta(days=7 * weeks - 1)
 	rows = frappe.db.sql(
@@ -292,10 +318,8 @@ def weekly_series(kind: str, weeks: int = 12, condition: str = "") -> dict:
 	labels = [start + dt.timedelta(days=7 * i) for i in range(weeks)]
 	counts = {(getdate(r.week), r.priority): r.n for r in rows}
 	return {
-		"labels": [str(w) for w in labels],
-		"datasets": [
-			{"name": p, "values": [counts.get((w, p), 0) for w in labels]} for p in ("P0", "P1", "P2", "P3")
-		],
+		"labels": [week_label(w) for w in labels],
+		"datasets": [{"name": p, "values": [counts.get((w, p), 0) for w in labels]} for p in PRIORITIES],
 	}
 
 

@@ -1,3 +1,13 @@
+// The source document's tracking table: late times in red, "—" where a clock still runs, and one totals
+// row (tickets counted, overdue minutes summed, satisfaction averaged).
+
+const TS_RUNNING = {
+	first_responded_at: "response_met",
+	response_met: "response_met",
+	resolved_at: "resolution_met",
+	resolution_met: "resolution_met",
+};
+
 frappe.query_reports["Response Time Tracking"] = {
 	filters: [
 		{ fieldname: "from_date", label: __("From Date"), fieldtype: "Date", default: frappe.datetime.add_days(frappe.datetime.get_today(), -6), reqd: 1 },
@@ -8,6 +18,10 @@ frappe.query_reports["Response Time Tracking"] = {
 		{ fieldname: "status", label: __("Status"), fieldtype: "Select", options: "\nNew\nAssigned\nIn Progress\nWaiting for Customer\nResolved\nConfirmed\nClosed\nCancelled" },
 	],
 	formatter(value, row, column, data, default_formatter) {
+		const flag = TS_RUNNING[column.fieldname];
+		if (data && !data.is_total_row && flag && data[flag] == null && !data[column.fieldname]) {
+			return `<span class="text-muted" title="${__("Clock still running")}">—</span>`;
+		}
 		value = default_formatter(value, row, column, data);
 		if (!data) return value;
 		const late =
@@ -15,5 +29,26 @@ frappe.query_reports["Response Time Tracking"] = {
 			(column.fieldname === "resolved_at" && data.resolution_breached) ||
 			(column.fieldname === "overdue_minutes" && data.overdue_minutes > 0);
 		return late ? `<span style="color: var(--red-600); font-weight: 600">${value}</span>` : value;
+	},
+	get_datatable_options(options) {
+		// the "No." column is the table's own: no second row-number column
+		return Object.assign(options, {
+			serialNoColumn: false,
+			showTotalRow: true,
+			hooks: {
+				columnTotal(values, column, type) {
+					const field = column.column.fieldname;
+					const given = values.filter((v) => v !== null && v !== undefined && v !== "");
+					if (field === "idx") return given.length; // the number of tickets
+					if (field === "satisfaction") {
+						return given.length ? Math.round((given.reduce((a, b) => a + cint(b), 0) / given.length) * 10) / 10 : null;
+					}
+					if (field === "overdue_minutes") {
+						return given.reduce((a, b) => a + cint(b), 0);
+					}
+					return null;
+				},
+			},
+		});
 	},
 };

@@ -42,22 +42,28 @@ def get_columns() -> list[dict]:
 			"label": _("Ticket ID"),
 			"fieldtype": "Link",
 			"options": "Support Ticket",
-			"width": 150,
+			"width": 175,
 		},
-		{"fieldname": "received_at", "label": _("Submitted At"), "fieldtype": "Datetime", "width": 160},
+		{"fieldname": "received_at", "label": _("Submitted At"), "fieldtype": "Datetime", "width": 175},
 		{"fieldname": "description", "label": _("Description"), "fieldtype": "Data", "width": 240},
 		{"fieldname": "priority", "label": _("Priority"), "fieldtype": "Data", "width": 80},
 		{"fieldname": "team_engineer", "label": _("Team / Engineer"), "fieldtype": "Data", "width": 220},
-		{"fieldname": "response_due", "label": _("Response Due"), "fieldtype": "Datetime", "width": 160},
+		{"fieldname": "response_due", "label": _("Response Due"), "fieldtype": "Datetime", "width": 175},
 		{
 			"fieldname": "first_responded_at",
 			"label": _("Actual Response"),
 			"fieldtype": "Datetime",
-			"width": 160,
+			"width": 175,
 		},
-		{"fieldname": "resolved_at", "label": _("Resolved At"), "fieldtype": "Datetime", "width": 160},
+		{"fieldname": "resolved_at", "label": _("Resolved At"), "fieldtype": "Datetime", "width": 175},
 		{"fieldname": "result", "label": _("Result"), "fieldtype": "Data", "width": 200},
-		{"fieldname": "satisfaction", "label": _("Satisfaction (1-5)"), "fieldtype": "Int", "width": 110},
+		{
+			"fieldname": "satisfaction",
+			"label": _("Satisfaction (1-5)"),
+			"fieldtype": "Float",
+			"precision": 1,
+			"width": 110,
+		},
 		{"fieldname": "remarks", "label": _("Remarks"), "fieldtype": "Data", "width": 220},
 		{"fieldname": "response_met", "label": _("Response Met"), "fieldtype": "Check", "width": 110},
 		{"fieldname": "resolution_met", "label": _("Resolution Met"), "fieldtype": "Check", "width": 110},
@@ -134,6 +140,11 @@ def overdue_minutes(ticket, now: str) -> int:
 	return max(0, int((get_datetime(end) - get_datetime(due)).total_seconds() // 60))
 
 
+def met_flag(status: str | None) -> int | None:
+	"""1 met, 0 breached, None still running (or cancelled before it stopped)."""
+	return 1 if status == "Met" else 0 if status == "Breached" else None
+
+
 def get_data(filters) -> list[dict]:
 	tickets = fetch_tickets(conditions(filters))
 	if not tickets:
@@ -166,8 +177,9 @@ def get_data(filters) -> list[dict]:
 				"result": t.resolution_result,
 				"satisfaction": t.customer_satisfaction or None,
 				"remarks": t.delay_reason or extension_reasons.get(t.name) or "-",
-				"response_met": 1 if t.response_status == "Met" else 0,
-				"resolution_met": 1 if t.resolution_status == "Met" else 0,
+				# None while the clock still runs: the report shows "—", not an unticked box
+				"response_met": met_flag(t.response_status),
+				"resolution_met": met_flag(t.resolution_status),
 				"response_breached": t.response_status == "Breached",
 				"resolution_breached": t.resolution_status == "Breached",
 				"overdue_minutes": overdue_minutes(t, now),

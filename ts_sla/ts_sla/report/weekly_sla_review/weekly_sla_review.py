@@ -34,7 +34,7 @@ def columns() -> list[dict]:
 			"fieldname": "satisfaction",
 			"label": _("Average Satisfaction"),
 			"fieldtype": "Float",
-			"precision": 2,
+			"precision": 1,
 			"width": 140,
 		},
 		{"fieldname": "cause", "label": _("Overdue Cause"), "fieldtype": "Data", "width": 160},
@@ -78,28 +78,32 @@ def rows(result: dict) -> list[dict]:
 
 
 def chart(result: dict) -> dict:
+	"""Met % per week over the last 12: weeks without a decided ticket have no met % and are left out
+	(never drawn as 0 %)."""
+	weeks = [w for w in result["trend"] if w["achievement"] is not None]
 	return {
 		"data": {
-			"labels": [str(w["week"]) for w in result["trend"]],
+			"labels": [review.week_label(w["week"]) for w in weeks],
 			"datasets": [
-				{"name": _("SLA Met %"), "values": [w["achievement"] or 0 for w in result["trend"]]},
-				{"name": _("Tickets"), "values": [w["total"] for w in result["trend"]]},
+				{"name": _("SLA Met %"), "values": [w["achievement"] for w in weeks], "chartType": "line"},
+				{"name": _("Tickets"), "values": [w["total"] for w in weeks], "chartType": "bar"},
 			],
 		},
-		"type": "line",
+		"type": "axis-mixed",
 		"title": _("Last 12 weeks"),
 	}
 
 
 def summary(result: dict) -> list[dict]:
 	totals = result["totals"]
+	achieved = totals["achievement"]
 	return [
 		{"label": _("Tickets"), "value": totals["total"], "datatype": "Int"},
-		{
+		{  # a week without a decided ticket has no achievement: a grey dash, not a red 0 %
 			"label": _("SLA Achievement"),
-			"value": totals["achievement"] or 0,
-			"datatype": "Percent",
-			"indicator": "Green" if (totals["achievement"] or 0) >= 90 else "Red",
+			"value": "—" if achieved is None else achieved,
+			"datatype": "Data" if achieved is None else "Percent",
+			"indicator": "Grey" if achieved is None else "Green" if achieved >= 90 else "Red",
 		},
 		{
 			"label": _("Breached"),
@@ -107,7 +111,11 @@ def summary(result: dict) -> list[dict]:
 			"datatype": "Int",
 			"indicator": "Red" if totals["breached"] else "Green",
 		},
-		{"label": _("Average Satisfaction"), "value": totals["satisfaction"] or 0, "datatype": "Float"},
+		{
+			"label": _("Average Satisfaction"),
+			"value": "—" if totals["satisfaction"] is None else totals["satisfaction"],
+			"datatype": "Data" if totals["satisfaction"] is None else "Float",
+		},
 		{
 			"label": _("Recurring Problems"),
 			"value": sum(1 for g in result["recurring"] if g["recurring"]),
