@@ -7,9 +7,11 @@ HTTP 417 with a clear message) and hands over to ``services.lifecycle``. Each re
 
 from __future__ import annotations
 
+import datetime as dt
+
 import frappe
 from frappe import _
-from frappe.utils import cint, now_datetime
+from frappe.utils import cint, get_datetime, now_datetime
 
 from ts_sla.services import confirmation, lifecycle, permissions, sla
 
@@ -250,3 +252,36 @@ def answer_by_link(
 		return
 	message = lifecycle.answer_by_link(doc, decision, reason)
 	frappe.respond_as_web_page(_("Ticket {0}").format(doc.name), message, indicator_color="green")
+
+
+@frappe.whitelist()
+def calendar_events(
+	start: str, end: str, filters: str | list | None = None, field_map=None, fields=None
+) -> list[dict]:
+	"""The calendar view: the open tickets the user may read whose next due time falls between ``start``
+	and ``end``, each a 30-minute event at that time with its priority and SLA state."""
+	if not frappe.has_permission("Support Ticket", "read"):
+		frappe.throw(_("You are not allowed to see Support Tickets"), frappe.PermissionError)
+	window = []
+	for value, label in ((start, "Start"), (end, "End")):
+		try:
+			window.append(get_datetime(value) if isinstance(value, str) and value else None)
+		except Exception:
+			window.append(None)
+		if window[-1] is None:
+			frappe.throw(_("{0} must be a date and time").format(_(label)), title=_("Invalid value"))
+	where = frappe.parse_json(filters) if isinstance(filters, str) and filters else filters or []
+	if not isinstance(where, list):
+		frappe.throw(_("Filters must be a list"), title=_("Invalid value"))
+	rows = frappe.get_list(
+		"Support Ticket",
+		fields=["name", "subject", "priority", "sla_state", "status", "next_due"],
+		filters=[*where, ["next_due", "between", window]],
+		order_by="next_due asc",
+		limit_page_length=500,
+	)
+	for row in rows:
+		row.title = f"{row.priority} · {row.name} · {row.subject}"
+		row.next_due_end = row.next_due + dt.timedelta(minutes=30)
+		row.doctype = "Support Ticket"
+	return rows

@@ -4,11 +4,15 @@ Frappe's fixtures are re-imported on every migrate and would undo a manager's ed
 the roles ship as fixtures; these records are created here when missing.
 """
 
+import json
+
 import frappe
 
 DEFAULT_CALENDAR = "Default Support Calendar"
 DEFAULT_POLICY = "Default SLA Policy"
 KANBAN = "Support Tickets by Status"
+#: What each card of the shipped board shows besides the subject.
+KANBAN_CARD_FIELDS = ["priority", "sla_state", "next_due", "assigned_to"]
 DOMAINS = ("System Operations", "Application Development", "Hardware Support", "Network")
 
 PRIORITY_TARGETS = [
@@ -98,6 +102,7 @@ def create_defaults() -> None:
 				"field_name": "status",
 				"private": 0,
 				"show_labels": 1,
+				"fields": json.dumps(KANBAN_CARD_FIELDS),
 				"columns": [
 					{"column_name": s, "status": "Active", "indicator": c}
 					for s, c in (
@@ -112,6 +117,8 @@ def create_defaults() -> None:
 				],
 			}
 		).insert(ignore_permissions=True)
+	elif not frappe.db.get_value("Kanban Board", KANBAN, "fields"):  # boards shipped before cards had fields
+		frappe.db.set_value("Kanban Board", KANBAN, "fields", json.dumps(KANBAN_CARD_FIELDS))
 	settings = frappe.get_single("TS SLA Settings")
 	stored = set(frappe.db.sql_list("SELECT `field` FROM `tabSingles` WHERE `doctype` = 'TS SLA Settings'"))
 	if not settings.default_policy or "auto_assign" not in stored:
