@@ -107,6 +107,25 @@ class TestHolidaySources(TSSLATestCase):
 		holiday_sources.load(DEFAULT_CALENDAR, CHINA, 2023)
 		self.assertEqual(len(notes(ticket.name)), 1)
 
+	def test_hand_edits_repair_only_when_they_move_deadlines(self):
+		ticket = make_ticket(priority="P3", received_at="2023-09-28 16:00:00")
+		doc = frappe.get_doc("Support Calendar", DEFAULT_CALENDAR)
+		doc.append("holidays", {"holiday_date": "2023-10-02", "description": "Company day"})
+		doc.save()
+		[note] = notes(ticket.name)
+		self.assertIn("2023-10-03 16:00:00 → 2023-10-04 16:00:00", note)
+		self.assertIn("Support Calendar Default Support Calendar changed (Holidays)", note)
+		# a new description moves nothing: no note
+		doc.holidays[-1].description = "Company anniversary"
+		doc.save()
+		self.assertEqual(len(notes(ticket.name)), 1)
+		# no more Fridays: the third working day is Thu 5 Oct
+		doc.set("working_hours", [r for r in doc.working_hours if r.weekday != "Friday"])
+		doc.save()
+		second = next(n for n in notes(ticket.name) if n != note)
+		self.assertIn("2023-10-04 16:00:00 → 2023-10-05 16:00:00", second)
+		self.assertIn("(Working Hours)", second)
+
 	def test_a_closed_ticket_is_never_rewritten(self):
 		ticket = make_ticket(priority="P3", received_at="2023-09-28 16:00:00")
 		frappe.db.set_value("Support Ticket", ticket.name, "status", "Closed", update_modified=False)
