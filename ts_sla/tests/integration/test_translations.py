@@ -76,3 +76,11 @@ class TestChinese(TSSLATestCase):
 		doc.run_method("onload")
 		self.assertIn("（自然时间）", doc.get_onload().explanation)
 		self.assertIn("(calendar time)", doc.sla_explanation)  # reading changes nothing stored
+
+	def test_frappes_short_time_units_are_not_metres_in_chinese(self):
+		# Frappe's own zh renders the list's "4 m" (minutes ago) as "4米" (metres): the app overrides it
+		messages = frappe.translate.get_all_translations("zh")
+		self.assertEqual(messages["{0} m"], "{0}分钟")
+		self.assertEqual(messages["{0} d"], "{0}天")
+		self.assertEqual(messages["Set up and Review"], "设置与复盘")
+
