@@ -474,6 +474,13 @@ def rate(ticket, satisfaction: int, comment: str | None = None) -> None:
 		score = 0
 	if str(score) != str(satisfaction).strip() or not 1 <= score <= 5:
 		frappe.throw(_("Satisfaction must be a whole number from 1 to 5"), title=_("Invalid rating"))
+	if ticket.status == "Closed" and ticket.customer_satisfaction:
+		frappe.throw(
+			_("Ticket {0} is closed and already rated {1}/5").format(
+				ticket.name, ticket.customer_satisfaction
+			),
+			title=_("Already rated"),
+		)
 	ticket.customer_satisfaction = score
 	ticket.satisfaction_comment = comment
 	_save(ticket, "rate", _("Satisfaction rated {0}/5").format(score))

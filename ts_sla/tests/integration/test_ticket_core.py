@@ -376,6 +376,26 @@ class TestLifecycle(TSSLATestCase):
 			api.rate(doc.name, 4)
 		self.assertEqual(frappe.db.get_value("Support Ticket", doc.name, "customer_satisfaction"), 4)
 
+	def test_a_closed_ticket_takes_one_late_rating_then_stays_a_record(self):
+		with self.freeze_time("2023-10-25 09:20:00"):
+			doc = make_ticket(received_at="2023-10-25 09:15:00")
+			api.assign(doc.name, "engineer@ts-sla.test")
+			api.respond(doc.name)
+			api.resolve(doc.name, "Fixed", "Done")
+			api.confirm(doc.name, "confirmed by phone")
+			api.close(doc.name)
+			self.assertIn("rate", api.get_clocks(doc.name)["allowed_actions"])
+			api.rate(doc.name, 3, "late, by phone")
+			self.assertNotIn("rate", api.get_clocks(doc.name)["allowed_actions"])
+			with self.assertRaises(frappe.ValidationError):
+				api.rate(doc.name, 5)
+		self.assertEqual(
+			frappe.db.get_value(
+				"Support Ticket", doc.name, ["customer_satisfaction", "satisfaction_comment"], as_dict=True
+			),
+			{"customer_satisfaction": 3, "satisfaction_comment": "late, by phone"},
+		)
+
 	def test_assignee_comment_counts_as_first_response(self):
 		with self.freeze_time("2023-10-25 09:40:00"):
 			doc = make_ticket(received_at="2023-10-25 09:15:00")
