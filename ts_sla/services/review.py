@@ -301,6 +301,8 @@ def weekly_series(kind: str, weeks: int = 12, condition: str = "") -> dict:
 	if kind == "met":
 		# a week without a decided ticket has no met % (not 0 %): it is left out, not drawn at zero
 		points = [p for p in trend(end, weeks, condition) if p["achievement"] is not None]
+		if not points:  # the Desk says "No Data" (an empty line would be drawn as a broken path)
+			return {}
 		return {
 			"labels": [week_label(p["week"]) for p in points],
 			"datasets": [{"name": _("SLA Met %"), "values": [p["achievement"] for p in points]}],

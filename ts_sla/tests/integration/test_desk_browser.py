@@ -1,9 +1,14 @@
-"""The Desk in a real browser (Debian's Chromium driven by Playwright) against the site's web server.
+"""The Desk in a real browser (Debian's Chromium driven by Playwright) against the site's web server, as each
+role sees it.
 
-An agent registers a P1 ticket and sees its ID, due times and explanation; the engineer responds, asks for
-an extension and resolves through the buttons; the supervisor approves the extension; the reporter confirms
-and rates; the supervisor closes. Each step is asserted on screen and in the database. Screenshots of the
-form and the list go to ``test-artifacts/``. With the site language set to zh the form shows Chinese.
+An agent registers a P1 ticket on the intake-first form and sees its ID, due times and explanation; the
+engineer responds, asks for an extension and resolves through the buttons; the supervisor approves the
+extension; the reporter confirms and rates; the supervisor closes, and the closed ticket opens read-only.
+No page logs a browser error along the way, and the insert writes one Version. The workspace shows every
+card and chart to the agent, engineer, supervisor and manager; the sidebar's "Assigned To +" opens the
+Assign action; a dialog keeps what was typed when the server refuses it; at 390 px nothing overflows; with
+the site language set to zh the form shows Chinese. Screenshots go to ``test-artifacts/`` (the README's tour
+uses copies in ``docs/screenshots/``).
 
 Skipped when Chromium or Playwright is missing (``scripts/run-tests`` installs both: Debian's chromium
 and fonts-wqy-microhei, PyPI's playwright; no browser download).
@@ -25,8 +30,28 @@ from ts_sla.tests.utils import PASSWORD, TSSLATestCase, make_team, make_user
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("TS_SLA_ARTIFACTS", Path(__file__).resolve().parents[3] / "test-artifacts"))
 AGENT, ENGINEER, SUPERVISOR = "agent@ts-sla.test", "engineer@ts-sla.test", "supervisor@ts-sla.test"
+MANAGER = "manager@ts-sla.test"
+#: Browser messages that are not the app's errors: the realtime socket (no socket.io server in the tests)
+#: and the HTTP status line Chromium logs when a test expects the server to refuse.
+NOT_OURS = re.compile(r"socket\.io|WebSocket|the server responded with a status of 417")
 DESK_REPORTER = "desk.reporter@ts-sla.test"
 SUBJECT = "Browser test: ERP cannot submit expense claims"
+#: What a new ticket asks for: what the first line types, and no more.
+INTAKE = {
+	"subject",
+	"reporter_type",
+	"reporter_name",
+	"reporter_user",
+	"channel",
+	"contact_method",
+	"contact_detail",
+	"description",
+	"occurred_at",
+	"received_at",
+	"priority",
+	"problem_type",
+	"technical_domain",
+}
 
 try:
 	from playwright.sync_api import expect, sync_playwright
@@ -93,10 +118,20 @@ class TestDeskInBrowser(TSSLATestCase):
 
 	# -- helpers ----------------------------------------------------------------------------------------------
 
-	def page_for(self, user: str):
-		context = self.browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+	def page_for(self, user: str, width: int = 1400, height: int = 1000):
+		context = self.browser.new_context(viewport={"width": width, "height": height}, locale="en-US")
 		page = context.new_page()
 		page.set_default_timeout(30000)
+		# every uncaught exception and console error of the page, for the test to assert there are none
+		page.errors = []
+		page.on("pageerror", lambda error: page.errors.append(f"{user}: {error}"))
+
+		def console(message):
+			text = f"{message.text} ({message.location.get('url')})"
+			if message.type == "error" and not NOT_OURS.search(text):
+				page.errors.append(f"{user}: {text}")
+
+		page.on("console", console)
 		page.goto(f"{self.server.url}/login")
 		page.fill("#login_email", user)
 		page.fill("#login_password", PASSWORD)
@@ -139,9 +174,33 @@ class TestDeskInBrowser(TSSLATestCase):
 	# -- the walk-through -------------------------------------------------------------------------------------
 
 	def test_register_work_approve_confirm_close(self):
+		pages = []
 		page = self.page_for(AGENT)
+		pages.append(page)
 		page.goto(f"{self.server.url}/app/support-ticket/new")
 		page.wait_for_selector("[data-fieldname='subject'] input")
+		# intake first: what the first line types, nothing that exists only once the ticket does
+		for hidden in (
+			"status",
+			"sla_state",
+			"assigned_to",
+			"resolution_summary",
+			"review_note",
+			"clocks_html",
+		):
+			expect(page.locator(f".frappe-control[data-fieldname='{hidden}']")).to_be_hidden()
+		self.assertEqual(page.input_value("[data-fieldname='priority'] select"), "")  # the agent chooses
+		expect(page.locator("[data-fieldname='priority'] .help-box")).to_contain_text("P0 urgent")
+		page.screenshot(path=str(ARTIFACTS / "new-ticket.png"), full_page=True)
+		visible = page.eval_on_selector_all(
+			".form-layout .frappe-control[data-fieldname]",
+			"els => els.filter(e => e.offsetParent !== null && !['Section Break', 'Column Break', 'HTML']"
+			".includes(e.dataset.fieldtype)).map(e => e.dataset.fieldname)",
+		)
+		self.assertEqual(set(visible), INTAKE)
+		zone = page.evaluate("frappe.boot.time_zone.user")
+		zone_lines = ".form-layout .frappe-control .help-box"
+		expect(page.locator(zone_lines, has_text=zone)).to_have_count(0)  # no zone line under each datetime
 		page.fill("[data-fieldname='subject'] input", SUBJECT)
 		page.fill("[data-fieldname='reporter_name'] input", "Zhang Wei")
 		page.fill("[data-fieldname='contact_detail'] input", "+86 138 0000 0000")
@@ -160,18 +219,26 @@ class TestDeskInBrowser(TSSLATestCase):
 		page.wait_for_selector(".ts-sla-clocks")
 		expect(page.locator(".title-text")).to_contain_text(SUBJECT[:20])
 		expect(page.locator(".ts-sla-clocks")).to_contain_text("P1 response")
-		expect(page.locator("[data-fieldname='sla_explanation']")).to_contain_text("P1 resolution:")
+		expect(page.locator(".ts-sla-headline")).to_contain_text("due in")
+		expect(page.locator(".ts-sla-explanation")).to_contain_text("P1 resolution:")
+		expect(page.locator(zone_lines, has_text=zone)).to_have_count(0)
+		for due in ("response_due", "resolution_due", "registration_due"):  # the panel shows them once
+			expect(page.locator(f".frappe-control[data-fieldname='{due}']")).to_be_hidden()
 		frappe.db.rollback()  # a fresh snapshot: read what the server committed
 		ticket = frappe.db.get_value(
 			"Support Ticket", name, ["priority", "status", "assigned_to", "response_due"], as_dict=True
 		)
 		self.assertEqual((ticket.priority, ticket.status, ticket.assigned_to), ("P1", "Assigned", ENGINEER))
-		page.locator(".ts-sla-clocks").scroll_into_view_if_needed()
-		page.mouse.wheel(0, 350)
-		page.wait_for_timeout(300)
+		# the creation is on the timeline once (Frappe's own "created this"; no Version repeats it)
+		self.assertLessEqual(
+			frappe.db.count("Version", {"ref_doctype": "Support Ticket", "docname": name}), 1
+		)
+		expect(page.locator(".timeline-item", has_text="created this")).to_have_count(1)
+		page.evaluate("window.scrollTo(0, 0)")
 		page.screenshot(path=str(ARTIFACTS / "support-ticket-form.png"), full_page=False)
 
 		page = self.page_for(ENGINEER)
+		pages.append(page)
 		self.open_ticket(page, name)
 		self.action(page, "Respond", {"note": "Called the reporter"}, in_menu=False)
 		self.assertEqual(self.status_of(name), "In Progress")
@@ -183,15 +250,23 @@ class TestDeskInBrowser(TSSLATestCase):
 		)
 
 		page = self.page_for(SUPERVISOR)
+		pages.append(page)
 		self.open_ticket(page, name)
-		self.action(page, "Decide Extension", {"note": "Approved"})
+		self.open_action(page, "Decide Extension")
+		dialog = page.locator(".modal.show")
+		expect(dialog).to_contain_text("Vendor patch needed")  # the request the supervisor decides on
+		expect(dialog).to_contain_text("60 min")
+		dialog.locator(".btn-primary").last.click()
+		page.wait_for_selector(".modal.show", state="detached")
+		page.wait_for_timeout(800)
 		self.assertEqual(self.status_of(name), "In Progress")
 		self.assertEqual(
 			frappe.db.get_value("Support Ticket Extension", {"parent": name}, "status"), "Approved"
 		)
-		expect(page.locator("[data-fieldname='sla_explanation']")).to_contain_text("(extended)")
+		expect(page.locator(".ts-sla-clocks")).to_contain_text("(extended)")
 
 		page = self.page_for(ENGINEER)
+		pages.append(page)
 		self.open_ticket(page, name)
 		self.action(
 			page,
@@ -204,6 +279,7 @@ class TestDeskInBrowser(TSSLATestCase):
 		frappe.db.set_value("Support Ticket", name, "reporter_user", DESK_REPORTER, update_modified=False)
 		frappe.db.commit()
 		page = self.page_for(DESK_REPORTER)
+		pages.append(page)
 		self.open_ticket(page, name)
 		self.action(page, "Confirm Resolved", {"note": "Works now"}, in_menu=False)
 		self.assertEqual(self.status_of(name), "Confirmed")
@@ -212,13 +288,174 @@ class TestDeskInBrowser(TSSLATestCase):
 		self.assertEqual(frappe.db.get_value("Support Ticket", name, "customer_satisfaction"), 5)
 
 		page = self.page_for(SUPERVISOR)
+		pages.append(page)
 		self.open_ticket(page, name)
 		self.action(page, "Close", {"review_note": "Solution and duration reviewed"}, in_menu=False)
 		self.assertEqual(self.status_of(name), "Closed")
+		# a closed ticket is a record: it opens read-only, with no action and nothing to save
+		page.reload()
+		page.wait_for_selector(".ts-sla-clocks")
+		editable = page.eval_on_selector_all(
+			".form-layout input, .form-layout textarea, .form-layout select",
+			"els => els.filter(e => e.offsetParent !== null && !e.disabled && !e.readOnly)"
+			".map(e => (e.closest('[data-fieldname]') || {dataset: {}}).dataset.fieldname + ':' + e.type)",
+		)
+		self.assertEqual(editable, [])
+		self.assertEqual(page.locator(".page-actions button:visible", has_text="Save").count(), 0)
+		self.assertEqual(
+			page.locator(".page-actions button:visible", has_text="Actions").count(),
+			0,
+			page.locator(".page-actions").inner_html()[:3000],
+		)
 		page.goto(f"{self.server.url}/app/support-ticket?status=Closed")
 		page.wait_for_selector(".list-row-container")
 		expect(page.locator(".list-row-container").first).to_contain_text("Closed")
 		page.screenshot(path=str(ARTIFACTS / "support-ticket-list.png"), full_page=False)
+		self.assertEqual([e for p in pages for e in p.errors], [])
+
+	def open_action(self, page, label: str) -> None:
+		if page.locator(".inner-group-button button", has_text="Actions").count():
+			page.locator(".inner-group-button button", has_text="Actions").first.click()
+			page.locator(".dropdown-menu.show .dropdown-item", has_text=label).first.click()
+		else:
+			page.locator(".page-actions button", has_text=label).first.click()
+		page.locator(".modal.show").wait_for()
+
+	def test_every_support_role_sees_every_card_and_chart(self):
+		for user in (AGENT, ENGINEER, SUPERVISOR, MANAGER):
+			with self.subTest(user=user):
+				page = self.page_for(user)
+				page.goto(f"{self.server.url}/app/technical-support")
+				page.wait_for_selector(".number-widget-box")
+				page.wait_for_function("document.querySelectorAll('.number-widget-box .number').length >= 5")
+				self.assertEqual(page.locator(".number-widget-box").count(), 5)
+				self.assertEqual(page.locator(".dashboard-widget-box").count(), 2)
+				page.wait_for_timeout(1500)  # the charts draw after their data arrives
+				expect(page.locator(".layout-main-section")).not_to_contain_text("Not Permitted")
+				self.assertEqual(page.errors, [])
+				if user == SUPERVISOR:
+					page.screenshot(path=str(ARTIFACTS / "workspace.png"), full_page=True)
+				page.context.close()
+
+	def test_sidebar_assignment_is_the_assign_action(self):
+		from ts_sla.tests.utils import make_ticket
+
+		frappe.db.set_single_value("TS SLA Settings", "auto_assign", 0)
+		name = make_ticket(subject=SUBJECT, technical_domain="System Operations").name
+		frappe.db.commit()
+		page = self.page_for(AGENT)
+		self.open_ticket(page, name)
+		page.locator(".add-assignment-btn").first.click()
+		dialog = page.locator(".modal.show")
+		dialog.wait_for()
+		expect(dialog.locator(".modal-title")).to_have_text("Assign")
+		user = dialog.locator(".frappe-control[data-fieldname='user'] input")
+		user.fill(ENGINEER)
+		user.press("Tab")
+		page.wait_for_timeout(800)  # the link is validated on blur
+		try:
+			dialog.locator(".btn-primary").last.click()
+			page.wait_for_selector(".modal.show", state="detached")
+		except Exception:
+			page.screenshot(path=str(ARTIFACTS / "failed-sidebar-assign.png"))
+			raise
+		frappe.db.rollback()
+		ticket = frappe.db.get_value(
+			"Support Ticket", name, ["status", "assigned_to", "assigned_at"], as_dict=True
+		)
+		self.assertEqual((ticket.status, ticket.assigned_to), ("Assigned", ENGINEER))
+		self.assertTrue(ticket.assigned_at)
+		self.assertEqual(frappe.db.count("ToDo", {"reference_name": name, "status": "Open"}), 1)
+		# the engineer may not assign: the sidebar says how it is done instead of failing on the server
+		page = self.page_for(ENGINEER)
+		self.open_ticket(page, name)
+		page.locator(".add-assignment-btn").first.click()
+		expect(page.locator(".modal.show .modal-title")).to_have_text("Use the Assign action")
+		self.assertEqual(page.errors, [])
+
+	def test_a_refused_dialog_keeps_what_was_typed(self):
+		from ts_sla.api import ticket as api
+		from ts_sla.tests.utils import make_ticket
+
+		name = make_ticket(subject=SUBJECT, technical_domain="System Operations").name
+		api.assign(name, ENGINEER)
+		api.respond(name)
+		frappe.db.commit()
+		page = self.page_for(ENGINEER)
+		self.open_ticket(page, name)
+		self.open_action(page, "Request Extension")
+		dialog = page.locator(".modal.show")
+		dialog.locator(".frappe-control[data-fieldname='reason'] textarea").fill("Waiting for the vendor")
+		dialog.locator(".btn-primary").last.click()  # neither extra time nor a new due: refused
+		page.locator(".modal.show .msgprint, .modal.show .modal-body", has_text="extra").first.wait_for()
+		page.keyboard.press("Escape")  # the error message
+		page.wait_for_timeout(500)
+		reason = page.locator(".modal .frappe-control[data-fieldname='reason'] textarea").first
+		self.assertEqual(reason.input_value(), "Waiting for the vendor")
+		frappe.db.rollback()
+		self.assertFalse(frappe.db.exists("Support Ticket Extension", {"parent": name}))
+
+	def test_a_phone_sees_the_list_and_the_form_without_sideways_scrolling(self):
+		from ts_sla.tests.utils import make_ticket
+
+		name = make_ticket(subject=SUBJECT, technical_domain="System Operations").name
+		frappe.db.commit()
+		page = self.page_for(SUPERVISOR, width=390, height=844)
+		page.goto(f"{self.server.url}/app/support-ticket")
+		page.wait_for_selector(".list-row-container")
+		page.wait_for_timeout(500)
+		overflow = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+		self.assertLessEqual(page.evaluate(overflow), 0)
+		expect(page.locator(".standard-filter-section")).to_be_hidden()  # folded away on a phone
+		page.screenshot(path=str(ARTIFACTS / "mobile-list.png"))
+		self.open_ticket(page, name)
+		page.wait_for_timeout(500)
+		self.assertLessEqual(page.evaluate(overflow), 0)
+		# the clocks table fits the screen (it scrolls inside its own box if it must, never the page)
+		box = page.locator(".ts-sla-clocks").bounding_box()
+		self.assertLessEqual(box["x"] + box["width"], 390 + 1)
+		page.locator(".ts-sla-clocks").scroll_into_view_if_needed()
+		page.screenshot(path=str(ARTIFACTS / "mobile-form.png"))
+		self.assertEqual(page.errors, [])
+
+	def test_the_reports_show_full_ids_and_dates(self):
+		from ts_sla.tests.utils import make_ticket
+
+		name = make_ticket(
+			subject=SUBJECT, technical_domain="System Operations", received_at="2023-10-25 09:15:00"
+		).name
+		frappe.db.commit()
+		page = self.page_for(SUPERVISOR)
+		page.goto(
+			f"{self.server.url}/app/query-report/Response Time Tracking?from_date=2023-10-23&to_date=2023-10-29"
+		)
+		try:
+			page.wait_for_selector(".dt-row")
+		except Exception:
+			page.screenshot(path=str(ARTIFACTS / "failed-tracking.png"))
+			raise
+		cell = page.locator(".dt-cell__content", has_text=name).first
+		expect(cell).to_be_visible()
+		# not cut short: the whole ID and each whole date and time fit their columns
+		self.assertLessEqual(cell.evaluate("c => c.scrollWidth - c.clientWidth"), 0)
+		cut = page.locator(".dt-row", has=cell).evaluate(
+			"row => [...row.querySelectorAll('.dt-cell__content')]"
+			".filter(c => /\\d{2}:\\d{2}/.test(c.textContent) && c.scrollWidth > c.clientWidth)"
+			".map(c => c.textContent.trim())"
+		)
+		self.assertEqual(cut, [])
+		page.screenshot(path=str(ARTIFACTS / "response-time-tracking.png"))
+		self.assertEqual(page.errors, [])
+		page.wait_for_load_state("networkidle")
+		page.goto(f"{self.server.url}/app/query-report/Weekly SLA Review")
+		page.wait_for_selector(".report-summary", timeout=30000)
+		page.wait_for_load_state("networkidle")
+		page.evaluate("frappe.query_report.set_filter_value('week', '2023-10-25')")
+		page.wait_for_selector(".dt-row", timeout=30000)
+		page.wait_for_load_state("networkidle")
+		page.wait_for_timeout(1000)
+		page.screenshot(path=str(ARTIFACTS / "weekly-sla-review.png"), full_page=True)
+		self.assertEqual(page.errors, [])
 
 	def test_chinese_site_shows_chinese_labels_and_buttons(self):
 		set_site_language("zh")

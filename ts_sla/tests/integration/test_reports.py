@@ -177,7 +177,6 @@ class TestReports(TSSLATestCase):
 		# only weeks with decided tickets are drawn (no 0 % for a week without tickets), readable labels
 		self.assertEqual(chart["data"]["labels"], ["Oct 23"])
 		self.assertEqual(chart["data"]["datasets"][0]["values"], [87.5])
-		self.assertEqual(chart["data"]["datasets"][1]["values"], [8])
 		engineers = {r["item"] for r in data if r["section"] == "By Engineer"}
 		self.assertIn("Sysops Engineer", engineers)  # full names, not login emails
 		self.assertFalse({e for e in engineers if "@" in e})
@@ -193,7 +192,7 @@ class TestReports(TSSLATestCase):
 		)
 		self.assertEqual(figures["Average Satisfaction"]["value"], "—")
 		self.assertEqual(data, [])
-		self.assertNotIn(0, chart["data"]["datasets"][0]["values"])
+		self.assertTrue(chart is None or 0 not in chart["data"]["datasets"][0]["values"])
 		frappe.local.lang = "zh"
 		try:
 			self.assertEqual(review.week_label(get_datetime("2023-10-23").date()), "10月23日")
@@ -286,7 +285,7 @@ class TestWorkspace(TSSLATestCase):
 		self.assertEqual(dashboard.breached_this_week()["fieldtype"], "Int")
 		self.assertEqual(dashboard.average_satisfaction()["fieldtype"], "Float")
 		self.assertEqual(len(priority_chart()["datasets"]), 4)
-		self.assertLessEqual(len(met_chart()["labels"]), 12)  # weeks with decided tickets only
+		self.assertLessEqual(len(met_chart().get("labels", [])), 12)  # weeks with decided tickets only
 		frappe.set_user("Guest")
 		with self.assertRaises(frappe.PermissionError):
 			dashboard.breached_this_week()
@@ -314,7 +313,7 @@ class TestWorkspace(TSSLATestCase):
 					# the Desk finds a custom chart's code by its source's scrubbed name
 					folder = scrub(frappe.get_doc("Dashboard Chart Source", chart.source).name)
 					data = frappe.get_attr(f"ts_sla.ts_sla.dashboard_chart_source.{folder}.{folder}.get")()
-					self.assertEqual(
-						len(data["labels"]),
-						12 if "Priority" in chart.name else len(data["datasets"][0]["values"]),
-					)
+					if "Priority" in chart.name:
+						self.assertEqual(len(data["labels"]), 12)
+					elif data:  # SLA met %: only the weeks with decided tickets, or nothing at all
+						self.assertEqual(len(data["labels"]), len(data["datasets"][0]["values"]))

@@ -154,23 +154,30 @@ function render_clocks(frm, clocks, headline, explanation) {
 				: c.paused
 				? __("paused")
 				: describe_time_left(c.minutes_left);
+			// on a phone the due time moves under the time left and "Used" is left out: the table fits 390 px
+			const due = frappe.datetime.str_to_user(c.due);
 			return `<tr data-clock="${c.clock}">
 				<td>${frappe.utils.escape_html(c.label)}</td>
-				<td>${frappe.datetime.str_to_user(c.due)}</td>
-				<td>${when}</td>
+				<td class="d-none d-sm-table-cell">${due}</td>
+				<td>${when}<div class="d-sm-none text-muted small">${due}</div></td>
 				<td><span class="indicator-pill ${colour}" style="white-space: nowrap">${__(c.state)}</span></td>
-				<td class="text-muted">${c.percent}%</td>
+				<td class="text-muted d-none d-sm-table-cell">${c.percent}%</td>
 			</tr>`;
 		})
 		.join("");
-	const head = headline ? `<div class="ts-sla-headline h6" style="margin-bottom: 8px">${frappe.utils.escape_html(headline)}</div>` : "";
+	// the clock that drives the ticket now, in the colour of its state
+	const driving = clocks.find((c) => !c.stopped_at && c.state === "Breached") || clocks.filter((c) => !c.stopped_at).sort((a, b) => a.minutes_left - b.minutes_left)[0];
+	const tone = driving ? STATE_COLOURS[driving.state] || "gray" : "gray";
+	const head = headline
+		? `<div class="ts-sla-headline" style="font-size: var(--text-lg); font-weight: 600; margin-bottom: 8px; color: var(--text-on-${tone}, inherit)">${frappe.utils.escape_html(headline)}</div>`
+		: "";
 	// rendered by the server in the reader's language (the stored field is in the saver's)
 	const why = explanation
 		? `<details class="ts-sla-explanation text-muted small"><summary>${__("Why these times")}</summary>
 			<div style="white-space: pre-wrap">${frappe.utils.escape_html(explanation)}</div></details>`
 		: "";
 	field.$wrapper.html(`${head}<div class="table-responsive"><table class="table table-sm ts-sla-clocks">
-		<thead><tr><th>${__("Clock")}</th><th>${__("Due")}</th><th>${__("Time")}</th><th>${__("State")}</th><th>${__("Used")}</th></tr></thead>
+		<thead><tr><th>${__("Clock")}</th><th class="d-none d-sm-table-cell">${__("Due")}</th><th>${__("Time")}</th><th>${__("State")}</th><th class="d-none d-sm-table-cell">${__("Used")}</th></tr></thead>
 		<tbody>${rows}</tbody></table></div>${why}`);
 }
 
@@ -227,18 +234,41 @@ function pending_extension_html(frm) {
 	};
 }
 
+function hide_time_zones(frm) {
+	// the explanation names the zone once: no zone line under each datetime (it also broke the zh help texts)
+	frm.meta.fields
+		.filter((df) => df.fieldtype === "Datetime")
+		.forEach((meta_df) => {
+			const field = frm.fields_dict[meta_df.fieldname];
+			if (!field || !field.set_description) return;
+			field.df.hide_timezone = 1;
+			const zone = field.get_user_time_zone ? field.get_user_time_zone() : "";
+			if (zone && field.df.description && field.df.description.includes(zone)) {
+				field.df.description = field.df.description.replace(`<br>${zone}`, "").replace(zone, "") || null;
+				field._description = undefined; // render the help text again
+				field.set_description();
+			}
+		});
+}
+
 // the due times the clocks panel already shows (kept as fields for reports and the API)
 const DUE_FIELDS = ["registration_due", "triage_due", "response_due", "resolution_due", "resolution_limit", "next_due"];
 
 frappe.ui.form.on("Support Ticket", {
-	setup(frm) {
-		// every time is in the system zone and the panel says so once: no zone line under each datetime
-		frm.meta.fields.forEach((df) => {
-			if (df.fieldtype === "Datetime") df.hide_timezone = 1;
-		});
-	},
 	refresh(frm) {
+		hide_time_zones(frm);
 		frm.toggle_display(DUE_FIELDS, false);
+		if (frm.assign_to) {
+			// the sidebar's "Assigned To +" is the Assign action (status, tier, team and triage clock in step)
+			frm.assign_to.add = () =>
+				(frm.doc.__onload?.allowed_actions || []).includes("assign")
+					? run_action(frm, "assign")
+					: frappe.msgprint({
+							title: __("Use the Assign action"),
+							message: __("An agent or a supervisor assigns a ticket with its Assign action, so its status and clocks stay in step."),
+							indicator: "orange",
+					  });
+		}
 		const onload = frm.doc.__onload || {};
 		if (["Closed", "Cancelled"].includes(frm.doc.status)) frm.disable_form(); // a final ticket is a record
 		render_clocks(frm, onload.clocks, onload.headline, onload.explanation);

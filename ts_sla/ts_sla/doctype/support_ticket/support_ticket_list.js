@@ -42,6 +42,12 @@ frappe.listview_settings["Support Ticket"] = {
 		},
 	},
 	onload(listview) {
+		if (window.matchMedia("(max-width: 767px)").matches) {
+			// on a phone the standard filters fold away behind one menu item (the filter button stays)
+			const standard = listview.page.page_form.find(".standard-filter-section");
+			standard.hide();
+			listview.page.add_menu_item(__("Show or Hide Filters"), () => standard.toggle());
+		}
 		const add = (label, filters) =>
 			listview.page.add_inner_button(label, () => {
 				listview.filter_area.clear(false).then(() => listview.filter_area.add(filters));

@@ -9,6 +9,10 @@ frappe.query_reports["Weekly SLA Review"] = {
 		},
 	],
 	formatter(value, row, column, data, default_formatter) {
+		// a figure a row does not have (an overdue ticket has no achievement) is blank, not 0 %
+		if (data && !data.is_total_row && (value === null || value === undefined) && ["achievement", "satisfaction", "total", "met", "breached"].includes(column.fieldname)) {
+			return "";
+		}
 		value = default_formatter(value, row, column, data);
 		if (data && column.fieldname === "breached" && data.breached > 0) {
 			return `<span style="color: var(--red-600); font-weight: 600">${value}</span>`;

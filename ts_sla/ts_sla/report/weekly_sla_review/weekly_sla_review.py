@@ -24,18 +24,18 @@ def columns() -> list[dict]:
 			"label": _("Ticket ID"),
 			"fieldtype": "Link",
 			"options": "Support Ticket",
-			"width": 150,
+			"width": 175,
 		},
 		{"fieldname": "total", "label": _("Tickets"), "fieldtype": "Int", "width": 80},
 		{"fieldname": "met", "label": _("Met"), "fieldtype": "Int", "width": 70},
-		{"fieldname": "breached", "label": _("Breached"), "fieldtype": "Int", "width": 80},
-		{"fieldname": "achievement", "label": _("Achievement %"), "fieldtype": "Percent", "width": 120},
+		{"fieldname": "breached", "label": _("Breached"), "fieldtype": "Int", "width": 95},
+		{"fieldname": "achievement", "label": _("Achievement %"), "fieldtype": "Percent", "width": 135},
 		{
 			"fieldname": "satisfaction",
 			"label": _("Average Satisfaction"),
 			"fieldtype": "Float",
 			"precision": 1,
-			"width": 140,
+			"width": 165,
 		},
 		{"fieldname": "cause", "label": _("Overdue Cause"), "fieldtype": "Data", "width": 160},
 		{"fieldname": "note", "label": _("Delay Reason / Tickets"), "fieldtype": "Data", "width": 280},
@@ -77,19 +77,22 @@ def rows(result: dict) -> list[dict]:
 	return out
 
 
-def chart(result: dict) -> dict:
+def chart(result: dict) -> dict | None:
 	"""Met % per week over the last 12: weeks without a decided ticket have no met % and are left out
 	(never drawn as 0 %)."""
 	weeks = [w for w in result["trend"] if w["achievement"] is not None]
+	if not weeks:
+		return None
 	return {
 		"data": {
 			"labels": [review.week_label(w["week"]) for w in weeks],
 			"datasets": [
-				{"name": _("SLA Met %"), "values": [w["achievement"] for w in weeks], "chartType": "line"},
-				{"name": _("Tickets"), "values": [w["total"] for w in weeks], "chartType": "bar"},
+				{"name": _("SLA Met %"), "values": [w["achievement"] for w in weeks]},
 			],
 		},
-		"type": "axis-mixed",
+		"fieldtype": "Percent",
+		"colors": ["#28a745"],
+		"type": "bar",  # bars draw a single week too (a one-point line is a broken path)
 		"title": _("Last 12 weeks"),
 	}
 
