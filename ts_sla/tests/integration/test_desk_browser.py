@@ -25,7 +25,7 @@ import frappe
 import pytest
 
 from ts_sla.tests.server import LiveServer
-from ts_sla.tests.utils import PASSWORD, TSSLATestCase, make_team, make_user
+from ts_sla.tests.utils import PASSWORD, TSSLATestCase, make_team, make_user, set_system_time_zone
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("TS_SLA_ARTIFACTS", Path(__file__).resolve().parents[3] / "test-artifacts"))
@@ -79,6 +79,9 @@ class TestDeskInBrowser(TSSLATestCase):
 		frappe.db.set_value("User", DESK_REPORTER, "user_type", "System User")
 		make_team()
 		frappe.db.set_single_value("TS SLA Settings", "auto_assign", 1)
+		# the web server and the tests agree on the system zone (SPEC's); the test users keep their own
+		# zone, so the Desk's conversion from the system zone to the reader's is exercised too
+		set_system_time_zone(TSSLATestCase.TIME_ZONE)
 		frappe.db.commit()
 		ARTIFACTS.mkdir(parents=True, exist_ok=True)
 		cls.server = LiveServer().start()
@@ -457,6 +460,75 @@ class TestDeskInBrowser(TSSLATestCase):
 		page.screenshot(path=str(ARTIFACTS / "weekly-sla-review.png"), full_page=True)
 		self.assertEqual(page.errors, [])
 
+	def test_tour_what_a_new_supervisor_sees_first(self):
+		"""The README's tour: a morning's tickets registered over REST, then the supervisor's five screens."""
+		agent, engineer = self.server.session(AGENT, PASSWORD), self.server.session(ENGINEER, PASSWORD)
+		tour = [
+			("P0", "Tour: payment channel down for all stores", "System Operations", None),
+			("P1", "Tour: expense claims cannot be submitted", "System Operations", "respond"),
+			("P2", "Tour: report totals shown twice", "System Operations", "respond,wait_for_customer"),
+			("P3", "Tour: how do I export my timesheet?", "Network", None),
+		]
+		names = []
+		try:
+			for priority, subject, domain, action in tour:
+				body = {
+					"subject": subject,
+					"description": subject,
+					"reporter_type": "Internal Employee",
+					"reporter_name": "Li Na",
+					"contact_method": "Phone",
+					"contact_detail": "+86 139 0000 0000",
+					"channel": "Phone",
+					"problem_type": "Software",
+					"technical_domain": domain,
+					"priority": priority,
+				}
+				response = agent.post(f"{self.server.url}/api/resource/Support Ticket", json=body, timeout=60)
+				self.assertEqual(response.status_code, 200, response.text)
+				names.append(response.json()["data"]["name"])
+				for step in (action or "").split(",") if action else ():
+					method = f"{self.server.url}/api/method/ts_sla.api.ticket.{step}"
+					response = engineer.post(method, json={"ticket": names[-1]}, timeout=60)
+					self.assertEqual(response.status_code, 200, response.text)
+			page = self.page_for(SUPERVISOR)
+			page.goto(f"{self.server.url}/app/technical-support")
+			page.wait_for_function("document.querySelectorAll('.number-widget-box .number').length >= 5")
+			page.wait_for_timeout(2000)
+			page.screenshot(path=str(ARTIFACTS / "tour-1-workspace.png"))
+			page.goto(f"{self.server.url}/app/support-ticket?status=%5B%22not%20in%22%2C%5B%22Closed%22%2C%22Cancelled%22%5D%5D")
+			page.wait_for_selector(".list-row-container")
+			# the P0's next due is its 15-minute response (time left computed in the system zone)
+			expect(page.locator(".list-row-container", has_text="Tour: payment")).to_contain_text(
+				re.compile(r"1[0-5] min left")
+			)
+			page.screenshot(path=str(ARTIFACTS / "tour-2-list.png"))
+			self.open_ticket(page, names[0])
+			page.wait_for_timeout(500)
+			page.screenshot(path=str(ARTIFACTS / "tour-3-ticket.png"))
+			frappe.db.rollback()
+			day = str(frappe.db.get_value("Support Ticket", names[0], "received_at"))[:10]
+			page.goto(
+				f"{self.server.url}/app/query-report/Response Time Tracking?from_date={day}&to_date={day}"
+			)
+			page.wait_for_selector(".dt-row")
+			page.wait_for_load_state("networkidle")
+			page.screenshot(path=str(ARTIFACTS / "tour-4-tracking.png"))
+			page.goto(f"{self.server.url}/app/query-report/Weekly SLA Review")
+			page.wait_for_selector(".report-summary")
+			page.wait_for_load_state("networkidle")
+			page.evaluate(f"frappe.query_report.set_filter_value('week', '{day}')")
+			page.wait_for_selector(".dt-row")
+			page.wait_for_load_state("networkidle")
+			page.wait_for_timeout(1000)
+			page.screenshot(path=str(ARTIFACTS / "tour-5-weekly-review.png"))
+			self.assertEqual(page.errors, [])
+		finally:
+			frappe.db.rollback()
+			for name in names:
+				frappe.delete_doc("Support Ticket", name, force=True, ignore_permissions=True)
+			frappe.db.commit()
+
 	def test_chinese_site_shows_chinese_labels_and_buttons(self):
 		set_site_language("zh")
 		languages = {u: frappe.db.get_value("User", u, "language") for u in (AGENT, SUPERVISOR)}
@@ -480,6 +552,16 @@ class TestDeskInBrowser(TSSLATestCase):
 			page.wait_for_selector(".ts-sla-clocks")
 			buttons = page.locator(".page-actions").inner_text()
 			self.assertTrue("操作" in buttons or "关闭" in buttons or "分配" in buttons, buttons)
+			# time left in Chinese units, the headline and the state pills in Chinese, each pill on one line
+			panel = page.locator(".ts-sla-clocks").inner_text()
+			self.assertRegex(panel, "分钟|小时|天")
+			self.assertNotRegex(panel, r"\d+ min\b")
+			self.assertNotIn("due in", page.locator(".ts-sla-headline").inner_text())
+			pills = page.locator(".ts-sla-clocks .indicator-pill")
+			for i in range(pills.count()):
+				self.assertLess(pills.nth(i).bounding_box()["height"], 30)
+			page.screenshot(path=str(ARTIFACTS / "support-ticket-form-zh.png"))
+			self.assertEqual(page.errors, [])
 		finally:
 			set_site_language("en")
 			for user, language in languages.items():

@@ -161,7 +161,7 @@ function render_clocks(frm, clocks, headline, explanation) {
 				<td class="d-none d-sm-table-cell">${due}</td>
 				<td>${when}<div class="d-sm-none text-muted small">${due}</div></td>
 				<td><span class="indicator-pill ${colour}" style="white-space: nowrap">${__(c.state)}</span></td>
-				<td class="text-muted d-none d-sm-table-cell">${c.percent}%</td>
+				<td class="text-muted d-none d-sm-table-cell">${c.percent > 999 ? "> 999" : c.percent}%</td>
 			</tr>`;
 		})
 		.join("");

@@ -1,13 +1,13 @@
-// Support Ticket list: status · SLA state indicator, priority colours, the next due time as time left or
+// Support Ticket list: the status · SLA state indicator (no separate SLA state column), priority colours, the next due time as time left or
 // overdue, and quick filters (the doctype's standard filters give priority, status, SLA state, domain,
 // assignee and team).
 
 const TS_PRIORITY_COLOURS = { P0: "red", P1: "orange", P2: "blue", P3: "gray" };
 
 function ts_time_left(value) {
-	// minutes from now in the system zone (what the server stores), shown in the reader's units
+	// the stored value is in the system zone: compare it with the system zone's now, not the reader's
 	const minutes = Math.round(
-		moment(value).diff(moment(frappe.datetime.now_datetime()), "minutes", true)
+		moment(value).diff(moment(frappe.datetime.system_datetime()), "minutes", true)
 	);
 	const abs = Math.abs(minutes);
 	const text =
