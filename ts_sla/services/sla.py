@@ -307,10 +307,13 @@ def update_states(ticket, now=None, clocks=None, calendar=None) -> None:
 		)
 		for clock in clocks
 	}
+	# the overall state follows the clocks that drive the ticket: response, resolution and hard limit, and the
+	# intake clocks (registration, triage) while they still run — a New ticket nobody triaged in time is
+	# Breached, as its headline says; once triaged, that lateness stays in its SLA Events
 	readings = {
 		clock.key: every[clock.key]
 		for clock in clocks
-		if clock.key not in ("registration", "triage")
+		if not (clock.key in ("registration", "triage") and clock.stopped_at)
 		and not (ticket.status == CANCELLED and not clock.stopped_at)
 	}
 	for key, field in (("response", "response_status"), ("resolution", "resolution_status")):

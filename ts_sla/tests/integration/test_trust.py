@@ -129,6 +129,20 @@ class TestLateBreachesFireAtTheNextTick(TSSLATestCase):
 			D(2023, 10, 25, 20, 0),
 		)
 
+	def test_the_overall_state_follows_the_clock_that_drives_the_ticket(self):
+		# a New ticket nobody triages in 10 minutes is Breached, as its headline says, until it is assigned
+		with self.freeze_time("2023-10-25 09:15:30"):
+			doc = make_ticket(priority="P1", received_at="2023-10-25 09:15:00", support_team=TEAM)
+		self.assertEqual(doc.sla_state, "On Track")
+		monitor.tick(commit=False, now=D(2023, 10, 25, 9, 26))
+		self.assertEqual(frappe.db.get_value("Support Ticket", doc.name, "sla_state"), "Breached")
+		with self.freeze_time("2023-10-25 09:26:00"):
+			self.assertTrue(api.get_clocks(doc.name)["headline"].startswith("Triage breached"))
+		with self.freeze_time("2023-10-25 09:27:00"):
+			api.assign(doc.name, ENGINEER)
+		# triaged late (its events keep that): now the response clock drives the ticket, on track
+		self.assertEqual(frappe.db.get_value("Support Ticket", doc.name, "sla_state"), "On Track")
+
 	def test_used_keeps_counting_against_the_original_target_after_an_extension(self):
 		# P1 resolution 8 h on the calendar basis from 09:00; +120 min approved at 09:20
 		with self.freeze_time("2023-10-25 09:16:00"):
