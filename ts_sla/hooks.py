@@ -12,6 +12,15 @@ before_uninstall = "ts_sla.install.before_uninstall"
 after_migrate = "ts_sla.install.after_migrate"
 before_tests = "ts_sla.install.before_tests"
 
+# Support portal (website): /support lists the reporter's tickets, /support/new opens one, /support/<ID>
+# shows one (static routes win over the dynamic one)
+# -----------------------------------------------------------------------------------------------------
+website_route_rules = [
+	{"from_route": "/support/new", "to_route": "support/new"},
+	{"from_route": "/support/<name>", "to_route": "support/ticket"},
+]
+portal_menu_items = [{"title": "Support Tickets", "route": "/support", "reference_doctype": "Support Ticket"}]
+
 # Fixtures: only our own records, filtered narrowly
 # -------------------------------------------------
 fixtures = [

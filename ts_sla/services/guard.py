@@ -69,6 +69,7 @@ SERVER_FIELDS = (
 	"last_progress_at",
 	"progress_status",
 	"registration_pending",
+	"suggested_priority",
 )
 #: Child tables whose rows only actions add.
 SERVER_TABLES = ("pauses", "extensions", "progress_updates")

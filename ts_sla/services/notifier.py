@@ -166,24 +166,30 @@ def extension_requested(ticket, extension) -> list[str]:
 
 
 def send_confirmation_request(doc) -> None:
-	"""Email the reporter links to confirm or reject the fix, when their contact is an email address."""
-	address = reporter_email(doc)
+	"""Ask the reporter to confirm or reject the fix and to rate it. A reporter with a login is sent to their
+	ticket on the support portal (answers are POSTs from there); one without is sent signed links, whose
+	page also answers by POST."""
+	address = reply_address(doc) if doc.reporter_user else reporter_email(doc)
 	if not address:
 		return
+	intro = _("Dear {0},<br><br>Ticket {1} ({2}) was resolved: {3}<br><br>").format(
+		frappe.utils.escape_html(doc.reporter_name or ""),
+		doc.name,
+		frappe.utils.escape_html(doc.subject or ""),
+		frappe.utils.escape_html(doc.resolution_summary or ""),
+	)
+	if doc.reporter_user:
+		choice = _('<a href="{0}">Confirm it is resolved, tell us it is not, and rate our work</a>').format(
+			frappe.utils.get_url(f"/support/{doc.name}")
+		)
+	else:
+		choice = _(
+			'<a href="{0}">Confirm it is resolved</a> &nbsp; or &nbsp; <a href="{1}">Tell us it is not</a>'
+		).format(confirmation.link(doc, "confirm"), confirmation.link(doc, "reject"))
 	send_mail(
 		recipients=[address],
 		subject=_("Ticket {0} is resolved: please confirm").format(doc.name),
-		message=_(
-			"Dear {0},<br><br>Ticket {1} ({2}) was resolved: {3}<br><br>"
-			'<a href="{4}">Confirm it is resolved</a> &nbsp; or &nbsp; <a href="{5}">Tell us it is not</a>'
-		).format(
-			frappe.utils.escape_html(doc.reporter_name or ""),
-			doc.name,
-			frappe.utils.escape_html(doc.subject or ""),
-			frappe.utils.escape_html(doc.resolution_summary or ""),
-			confirmation.link(doc, "confirm"),
-			confirmation.link(doc, "reject"),
-		),
+		message=intro + choice,
 		reference_doctype=doc.doctype,
 		reference_name=doc.name,
 	)

@@ -5,7 +5,7 @@ import frappe
 from frappe.model.document import Document
 from frappe.utils import now_datetime
 
-from ts_sla.services import guard, lifecycle, monitor, naming, permissions, sla
+from ts_sla.services import guard, lifecycle, monitor, naming, permissions, portal, sla
 from ts_sla.services.states import DEFAULT_PRIORITY, FINAL
 
 
@@ -45,6 +45,7 @@ class SupportTicket(Document):
 			monitor.record_imported(self)
 		elif not frappe.flags.in_import:
 			lifecycle.after_registration(self)  # the ToDo and the P0 alarm follow the commit
+			portal.note_suggestion(self)  # a reporter's suggested priority, for the first line to confirm
 
 	def on_update(self):
 		if self.flags.sla_change_note:

@@ -1,0 +1,265 @@
+"""The reporter's side of a ticket on the website (``/support``): their tickets, a new ticket, the conversation
+and the answers that are theirs (reply, confirm or reject the fix, rate it).
+
+A reporter is whoever the ticket names as ``reporter_user`` — a website user or a Desk user alike. Everything
+here runs as the session user and checks that the user is that reporter; the ticket is read and changed
+through the same permission rules and lifecycle actions as the Desk and the REST API. What a reporter sees is
+chosen here: the response and resolution clocks (not the team's internal intake clocks), public replies
+(never internal notes), and times in the reporter's own time zone.
+"""
+
+from __future__ import annotations
+
+import base64
+from zoneinfo import ZoneInfo
+
+import frappe
+from frappe import _
+from frappe.utils import format_datetime, get_datetime, get_system_timezone, now_datetime
+from frappe.utils.html_utils import sanitize_html
+
+from ts_sla.services import guard, lifecycle, permissions, sla
+from ts_sla.services.states import FINAL, PRIORITIES, WAITING
+
+#: What a reporter may type when opening a ticket (the rest is the support team's to set).
+INTAKE = ("subject", "description", "problem_type", "technical_domain", "contact_method", "contact_detail")
+#: The clocks a reporter sees: their answer and their fix, not the team's registration and triage.
+REPORTER_CLOCKS = ("response", "resolution")
+#: Largest attachment a reporter may upload.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
+def require_login() -> str:
+	"""The session user, or a redirect to the login page that comes back here."""
+	user = frappe.session.user
+	if user == "Guest":
+		frappe.local.flags.redirect_location = "/login?redirect-to=" + frappe.utils.quote(
+			frappe.request.path if getattr(frappe, "request", None) else "/support"
+		)
+		raise frappe.Redirect
+	return user
+
+
+def user_zone(user: str | None = None) -> str:
+	return frappe.db.get_value("User", user or frappe.session.user, "time_zone") or get_system_timezone()
+
+
+def in_user_zone(value, user: str | None = None) -> str:
+	"""A stored (system-zone) datetime shown in the reader's zone, with the zone named."""
+	if not value:
+		return ""
+	system, zone = ZoneInfo(get_system_timezone()), user_zone(user)
+	local = get_datetime(value).replace(tzinfo=system).astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+	return f"{format_datetime(local)} ({zone})"
+
+
+def own_ticket(name: str, user: str | None = None):
+	"""The ticket, when the user is its reporter; the same answer for someone else's and a missing one."""
+	user = user or frappe.session.user
+	if (
+		not isinstance(name, str)
+		or not name
+		or frappe.db.get_value("Support Ticket", name, "reporter_user") != user
+		or user == "Guest"
+	):
+		frappe.throw(_("Ticket {0} not found").format(name), frappe.DoesNotExistError)
+	return frappe.get_doc("Support Ticket", name)
+
+
+def my_tickets(user: str | None = None) -> list[dict]:
+	"""The reporter's tickets, newest first, with what the list shows."""
+	user = user or frappe.session.user
+	rows = frappe.get_all(
+		"Support Ticket",
+		filters={"reporter_user": user},
+		fields=["name", "subject", "status", "priority", "sla_state", "next_due", "received_at"],
+		order_by="received_at desc",
+		limit_page_length=200,
+	)
+	for row in rows:
+		row.next_due_label = in_user_zone(row.next_due, user)
+		row.received_label = in_user_zone(row.received_at, user)
+	return rows
+
+
+def reporter_clocks(ticket) -> list[dict]:
+	"""The response and resolution clocks as the reporter sees them."""
+	out = []
+	for clock in sla.clock_panel(ticket):
+		if clock["clock"] not in REPORTER_CLOCKS:
+			continue
+		out.append({**clock, "due_label": in_user_zone(clock["due"])})
+	return out
+
+
+def conversation(ticket) -> list[dict]:
+	"""Public replies both ways, oldest first, with their attachments (never internal notes)."""
+	messages = frappe.get_all(
+		"Communication",
+		filters={
+			"reference_doctype": "Support Ticket",
+			"reference_name": ticket.name,
+			"communication_type": "Communication",
+		},
+		fields=["name", "sender", "sender_full_name", "content", "sent_or_received", "creation"],
+		order_by="creation asc",
+	)
+	files = frappe.get_all(
+		"File",
+		filters={
+			"attached_to_doctype": "Communication",
+			"attached_to_name": ("in", [m.name for m in messages]),
+		},
+		fields=["attached_to_name", "file_name", "file_url"],
+	)
+	for message in messages:
+		message.mine = message.sent_or_received == "Received"
+		message.content_html = sanitize_html(message.content or "")
+		message.when = in_user_zone(message.creation)
+		message.files = [f for f in files if f.attached_to_name == message.name]
+	return messages
+
+
+def ticket_files(ticket) -> list[dict]:
+	return frappe.get_all(
+		"File",
+		filters={"attached_to_doctype": "Support Ticket", "attached_to_name": ticket.name},
+		fields=["file_name", "file_url"],
+		order_by="creation asc",
+	)
+
+
+def actions(ticket) -> list[str]:
+	"""The answers that are the reporter's now (their own reply aside)."""
+	allowed = permissions.allowed_actions(ticket)
+	out = [a for a in ("confirm", "reject_resolution", "rate") if a in allowed]
+	if ticket.status not in FINAL:
+		out.insert(0, "reply")
+	return out
+
+
+def _reporter_type(user: str) -> str:
+	return (
+		"Internal Employee"
+		if frappe.db.get_value("User", user, "user_type") == "System User"
+		else "External Customer"
+	)
+
+
+def create_ticket(values: dict, files: list | None = None) -> str:
+	"""A ticket opened by its reporter on the portal: the intake a reporter can know, the priority only as a
+	suggestion (the ticket starts at the documented default until the first line confirms it)."""
+	user = frappe.session.user
+	if user == "Guest":
+		frappe.throw(_("Log in to open a ticket"), frappe.PermissionError)
+	if not isinstance(values, dict):
+		frappe.throw(_("The ticket must be given as fields and values"), title=_("Invalid value"))
+	unknown = set(values) - {*INTAKE, "suggested_priority"}
+	if unknown:
+		frappe.throw(
+			_("A reporter cannot set {0}").format(", ".join(sorted(unknown))), title=_("Invalid value")
+		)
+	for field in INTAKE:
+		guard.check_text(values.get(field), frappe.get_meta("Support Ticket").get_label(field))
+	suggested = values.get("suggested_priority") or None
+	if suggested is not None and suggested not in PRIORITIES:
+		frappe.throw(_("Priority must be P0, P1, P2 or P3"), title=_("Invalid priority"))
+	email = frappe.db.get_value("User", user, "email") or user
+	doc = frappe.get_doc(
+		{
+			"doctype": "Support Ticket",
+			"subject": (values.get("subject") or "").strip(),
+			"description": values.get("description"),
+			"problem_type": values.get("problem_type"),
+			"technical_domain": values.get("technical_domain") or None,
+			"reporter_type": _reporter_type(user),
+			"reporter_name": frappe.utils.get_fullname(user),
+			"reporter_user": user,
+			"channel": "Ticket System",
+			"contact_method": values.get("contact_method") or "Email",
+			"contact_detail": values.get("contact_detail") or email,
+			"received_at": now_datetime(),
+		}
+	)
+	doc.flags.ts_portal_suggestion = suggested
+	doc.insert(ignore_permissions=True)  # reporters do not create in the Desk; the fields are the ones above
+	for upload in files or []:
+		attach(doc, upload)
+	return doc.name
+
+
+def note_suggestion(ticket) -> None:
+	"""After a portal insert: keep the reporter's suggested priority and tell the first line."""
+	suggested = ticket.flags.ts_portal_suggestion
+	if not suggested:
+		return
+	ticket.db_set("suggested_priority", suggested, update_modified=False)
+	if suggested != ticket.priority:
+		ticket.add_comment(
+			"Info",
+			_("The reporter suggests {0}; confirm it or keep {1} with Reclassify.").format(
+				suggested, ticket.priority
+			),
+		)
+
+
+def reply(name: str, message: str, files: list | None = None) -> str:
+	"""The reporter's public reply: a received Communication on the ticket; a ticket waiting for them
+	resumes at that moment."""
+	ticket = own_ticket(name)
+	if ticket.status in FINAL:
+		frappe.throw(_("Ticket {0} is {1}: it takes no more replies").format(name, _(ticket.status)))
+	guard.check_text(message, "Reply")
+	if not (message or "").strip():
+		frappe.throw(_("Reply is required"), frappe.MandatoryError, title=_("Missing value"))
+	user = frappe.session.user
+	communication = frappe.get_doc(
+		{
+			"doctype": "Communication",
+			"communication_type": "Communication",
+			"communication_medium": "Other",
+			"sent_or_received": "Received",
+			"subject": _("Re: {0} [{1}]").format(ticket.subject, ticket.name),
+			"content": message,
+			"sender": frappe.db.get_value("User", user, "email") or user,
+			"sender_full_name": frappe.utils.get_fullname(user),
+			"reference_doctype": "Support Ticket",
+			"reference_name": ticket.name,
+		}
+	).insert(ignore_permissions=True)  # the reporter's own conversation, checked above
+	for upload in files or []:
+		attach(communication, upload)
+	if frappe.db.get_value("Support Ticket", ticket.name, "status") == WAITING:
+		ticket.reload()
+		lifecycle.resume(ticket, _("The reporter replied on the portal"))
+	return communication.name
+
+
+def attach(doc, upload: dict) -> str:
+	"""A private file from the reporter, attached to their ticket or reply."""
+	if not isinstance(upload, dict) or not isinstance(upload.get("filename"), str):
+		frappe.throw(_("An attachment needs a file name and its content"), title=_("Invalid value"))
+	try:
+		content = base64.b64decode(upload.get("content") or "", validate=True)
+	except (ValueError, TypeError):
+		frappe.throw(
+			_("Attachment {0} is not valid base64").format(upload["filename"]), title=_("Invalid value")
+		)
+	if not content:
+		frappe.throw(_("Attachment {0} is empty").format(upload["filename"]), title=_("Invalid value"))
+	if len(content) > MAX_FILE_BYTES:
+		frappe.throw(
+			_("Attachment {0} is larger than {1} MB").format(upload["filename"], MAX_FILE_BYTES // 1048576),
+			title=_("File too large"),
+		)
+	file = frappe.get_doc(
+		{
+			"doctype": "File",
+			"file_name": upload["filename"][-140:],
+			"attached_to_doctype": doc.doctype,
+			"attached_to_name": doc.name,
+			"is_private": 1,
+			"content": content,
+		}
+	).insert(ignore_permissions=True)
+	return file.file_url
