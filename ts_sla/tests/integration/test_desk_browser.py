@@ -16,24 +16,17 @@ and fonts-wqy-microhei, PyPI's playwright; no browser download).
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from pathlib import Path
 
 import frappe
 import pytest
 
+from ts_sla.tests.browser import ARTIFACTS, AVAILABLE, launch, logged_in_page
 from ts_sla.tests.server import LiveServer
 from ts_sla.tests.utils import PASSWORD, TSSLATestCase, make_team, make_user, set_system_time_zone
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(os.environ.get("TS_SLA_ARTIFACTS", Path(__file__).resolve().parents[3] / "test-artifacts"))
 AGENT, ENGINEER, SUPERVISOR = "agent@ts-sla.test", "engineer@ts-sla.test", "supervisor@ts-sla.test"
 MANAGER = "manager@ts-sla.test"
-#: Browser messages that are not the app's errors: the realtime socket (no socket.io server in the tests)
-#: and the HTTP status line Chromium logs when a test expects the server to refuse.
-NOT_OURS = re.compile(r"socket\.io|WebSocket|the server responded with a status of 417")
 DESK_REPORTER = "desk.reporter@ts-sla.test"
 SUBJECT = "Browser test: ERP cannot submit expense claims"
 #: What a new ticket asks for: what the first line types, and no more.
@@ -53,14 +46,10 @@ INTAKE = {
 	"technical_domain",
 }
 
-try:
-	from playwright.sync_api import expect, sync_playwright
-except ImportError:  # pragma: no cover - the test command installs it
-	sync_playwright = None
+if AVAILABLE:
+	from playwright.sync_api import expect
 
-pytestmark = pytest.mark.skipif(
-	sync_playwright is None or not os.path.exists(CHROMIUM), reason="needs playwright and Debian's chromium"
-)
+pytestmark = pytest.mark.skipif(not AVAILABLE, reason="needs playwright and Debian's chromium")
 
 
 def set_site_language(lang: str) -> None:
@@ -85,19 +74,7 @@ class TestDeskInBrowser(TSSLATestCase):
 		frappe.db.commit()
 		ARTIFACTS.mkdir(parents=True, exist_ok=True)
 		cls.server = LiveServer().start()
-		cls.playwright = sync_playwright().start()
-		cls.browser = cls.playwright.chromium.launch(
-			executable_path=CHROMIUM,
-			args=[
-				"--no-sandbox",
-				"--disable-gpu",
-				"--disable-background-networking",
-				"--disable-component-update",
-				"--no-first-run",
-				"--disable-sync",
-				"--disable-quic",
-			],
-		)
+		cls.playwright, cls.browser = launch()
 
 	def setUp(self):
 		super().setUp()
@@ -122,25 +99,7 @@ class TestDeskInBrowser(TSSLATestCase):
 	# -- helpers ----------------------------------------------------------------------------------------------
 
 	def page_for(self, user: str, width: int = 1400, height: int = 1000):
-		context = self.browser.new_context(viewport={"width": width, "height": height}, locale="en-US")
-		page = context.new_page()
-		page.set_default_timeout(30000)
-		# every uncaught exception and console error of the page, for the test to assert there are none
-		page.errors = []
-		page.on("pageerror", lambda error: page.errors.append(f"{user}: {error}"))
-
-		def console(message):
-			text = f"{message.text} ({message.location.get('url')})"
-			if message.type == "error" and not NOT_OURS.search(text):
-				page.errors.append(f"{user}: {text}")
-
-		page.on("console", console)
-		page.goto(f"{self.server.url}/login")
-		page.fill("#login_email", user)
-		page.fill("#login_password", PASSWORD)
-		page.click(".page-card-actions .btn-login")
-		page.wait_for_url("**/app**")
-		return page
+		return logged_in_page(self.browser, self.server.url, user, width, height)
 
 	def open_ticket(self, page, name: str):
 		page.goto(f"{self.server.url}/app/support-ticket/{name}")
@@ -496,7 +455,9 @@ class TestDeskInBrowser(TSSLATestCase):
 			page.wait_for_function("document.querySelectorAll('.number-widget-box .number').length >= 5")
 			page.wait_for_timeout(2000)
 			page.screenshot(path=str(ARTIFACTS / "tour-1-workspace.png"))
-			page.goto(f"{self.server.url}/app/support-ticket?status=%5B%22not%20in%22%2C%5B%22Closed%22%2C%22Cancelled%22%5D%5D")
+			page.goto(
+				f"{self.server.url}/app/support-ticket?status=%5B%22not%20in%22%2C%5B%22Closed%22%2C%22Cancelled%22%5D%5D"
+			)
 			page.wait_for_selector(".list-row-container")
 			# the P0's next due is its 15-minute response (time left computed in the system zone)
 			expect(page.locator(".list-row-container", has_text="Tour: payment")).to_contain_text(

@@ -1,0 +1,65 @@
+"""What the browser tests share: Debian's Chromium driven by Playwright (no browser download), a page per
+user that records every uncaught exception and console error, and where screenshots go."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+from ts_sla.tests.utils import PASSWORD
+
+try:
+	from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover - the test command installs it
+	sync_playwright = None
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(os.environ.get("TS_SLA_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
+AVAILABLE = sync_playwright is not None and os.path.exists(CHROMIUM)
+#: Browser messages that are not the app's errors: the realtime socket (no socket.io server in the tests)
+#: and the HTTP status line Chromium logs when a test expects the server to refuse.
+NOT_OURS = re.compile(r"socket\.io|WebSocket|the server responded with a status of (417|404)")
+
+
+def launch():
+	"""(playwright, browser) for a test class; stop both in its tearDownClass."""
+	playwright = sync_playwright().start()
+	browser = playwright.chromium.launch(
+		executable_path=CHROMIUM,
+		args=[
+			"--no-sandbox",
+			"--disable-gpu",
+			"--disable-background-networking",
+			"--disable-component-update",
+			"--no-first-run",
+			"--disable-sync",
+			"--disable-quic",
+		],
+	)
+	return playwright, browser
+
+
+def logged_in_page(
+	browser, url: str, user: str, width: int = 1400, height: int = 1000, after: str = "**/app**"
+):
+	"""A new browser context logged in as ``user``; ``page.errors`` collects what went wrong in the page."""
+	context = browser.new_context(viewport={"width": width, "height": height}, locale="en-US")
+	page = context.new_page()
+	page.set_default_timeout(30000)
+	page.errors = []
+	page.on("pageerror", lambda error: page.errors.append(f"{user}: {error}"))
+
+	def console(message):
+		text = f"{message.text} ({message.location.get('url')})"
+		if message.type == "error" and not NOT_OURS.search(text):
+			page.errors.append(f"{user}: {text}")
+
+	page.on("console", console)
+	page.goto(f"{url}/login")
+	page.fill("#login_email", user)
+	page.fill("#login_password", PASSWORD)
+	page.click(".page-card-actions .btn-login")
+	page.wait_for_url(after)
+	return page
