@@ -43,6 +43,11 @@ has_permission = {
 	"SLA Event": "ts_sla.services.permissions.sla_event_has_permission",
 }
 
+# Email intake: an Email Account appending to Support Ticket opens tickets from mail with the full intake,
+# threads replies by "[TS-…]" too, skips auto-replies and bounces (ts_sla.services.mail_intake)
+# -----------------------------------------------------------------------------------------------------------
+override_doctype_class = {"Email Account": "ts_sla.services.mail_intake.TicketEmailAccount"}
+
 # Document events: the assignee's first reply or comment is the first response
 # ------------------------------------------------------------------------------
 doc_events = {

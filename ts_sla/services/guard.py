@@ -72,7 +72,7 @@ SERVER_FIELDS = (
 	"suggested_priority",
 )
 #: Child tables whose rows only actions add.
-SERVER_TABLES = ("pauses", "extensions", "progress_updates")
+SERVER_TABLES = ("pauses", "extensions", "progress_updates", "cycles")
 #: Child tables whose existing rows nobody edits in place (new collaboration requests may be added).
 GUARDED_TABLES = (*SERVER_TABLES, "collaborations")
 #: Server-kept columns of a new collaboration request.

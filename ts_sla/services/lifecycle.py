@@ -275,8 +275,9 @@ def _close_open_pause(ticket, at: dt.datetime) -> None:
 			row.minutes = round((at - get_datetime(row.paused_from)).total_seconds() / 60, 2)
 
 
-def resume(ticket, note: str | None = None) -> None:
-	_close_open_pause(ticket, _now())
+def resume(ticket, note: str | None = None, at: dt.datetime | None = None) -> None:
+	"""The customer answered: the pause ends ``at`` (now unless given, e.g. an emailed reply's time)."""
+	_close_open_pause(ticket, at or _now())
 	ticket.status = "In Progress"
 	_save(ticket, "resume", _("Resumed: {0}").format(note) if note else _("Resumed"))
 

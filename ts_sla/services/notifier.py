@@ -6,6 +6,7 @@ optionally a WeCom / DingTalk group robot message.
 from __future__ import annotations
 
 import base64
+import email.utils
 import hashlib
 import hmac
 import time
@@ -14,7 +15,7 @@ import urllib.parse
 import frappe
 import requests
 from frappe import _
-from frappe.utils import get_url_to_form
+from frappe.utils import get_fullname, get_url_to_form
 
 from ts_sla.services import confirmation
 from ts_sla.services.teams import active_members, on_duty, supervisors_of
@@ -107,6 +108,16 @@ def reply_address(ticket) -> str | None:
 	)
 
 
+def support_mailbox() -> str | None:
+	"""The address of the Email Account that receives mail into Support Ticket (itself or an IMAP folder's
+	Append To), if one does."""
+	incoming = {"enable_incoming": 1}
+	folder = frappe.db.get_value("IMAP Folder", {"append_to": "Support Ticket"}, "parent")
+	return frappe.db.get_value("Email Account", {**incoming, "append_to": "Support Ticket"}, "email_id") or (
+		folder and frappe.db.get_value("Email Account", {**incoming, "name": folder}, "email_id")
+	)
+
+
 def public_reply(ticket, message: str) -> str:
 	"""A reply the reporter sees: a Communication on the ticket (its timeline, and the portal's conversation),
 	emailed with the ticket ID in the subject when the reporter has an address. Returns its name."""
@@ -122,6 +133,8 @@ def public_reply(ticket, message: str) -> str:
 		"recipients": address,
 		"communication_medium": "Email" if address else (ticket.contact_method or "Other"),
 	}
+	if address and (mailbox := support_mailbox()):  # the reporter's answer comes back into the ticket
+		kwargs["sender"] = email.utils.formataddr((get_fullname(frappe.session.user), mailbox))
 	try:
 		return _make(**kwargs, send_email=bool(address))["name"]
 	except frappe.OutgoingEmailError:  # recorded on the timeline, not emailed: say so

@@ -128,6 +128,43 @@ def enqueue(
 	return None
 
 
+# -- what changed in a policy ------------------------------------------------------------------------------------
+
+#: A priority row's parts that move deadlines.
+TARGET_FIELDS = (
+	"triage_minutes",
+	"response_time",
+	"response_unit",
+	"response_basis",
+	"resolution_time",
+	"resolution_unit",
+	"resolution_basis",
+	"hard_limit_time",
+	"hard_limit_unit",
+	"hard_limit_basis",
+)
+#: A policy's own fields that move deadlines.
+POLICY_FIELDS = ("support_calendar", "registration_minutes", "pause_response", "pause_resolution")
+
+
+def _targets(doc) -> dict:
+	rows = {
+		r.priority: tuple(str(r.get(f) if r.get(f) is not None else "") for f in TARGET_FIELDS)
+		for r in doc.get("priorities") or []
+	}
+	return {**{f: str(doc.get(f) or "") for f in POLICY_FIELDS}, "priorities": rows}
+
+
+def policy_changes(doc) -> list[str]:
+	"""What changed in a saved SLA Policy that moves deadlines: its own fields, or "priorities" when a priority
+	row was added, removed or given other targets (empty for a new policy)."""
+	before = doc.get_doc_before_save()
+	if not before:
+		return []
+	old, new = _targets(before), _targets(doc)
+	return [f for f in new if old[f] != new[f]]
+
+
 # -- what changed in a calendar ---------------------------------------------------------------------------------
 
 

@@ -30,6 +30,9 @@ TICKET_FIELDS = [
 	"customer_satisfaction",
 	"overdue_cause",
 	"delay_reason",
+	"response_business_minutes",
+	"resolution_business_minutes",
+	"reopen_count",
 ]
 
 
@@ -49,6 +52,15 @@ def outcome(ticket) -> str | None:
 	return None
 
 
+def percentile(values: list, p: float) -> float | None:
+	"""The p-th percentile by the nearest-rank method (a value that occurred), or None without values."""
+	if not values:
+		return None
+	ordered = sorted(float(v) for v in values)
+	rank = max(1, math.ceil(p / 100 * len(ordered)))
+	return round(ordered[rank - 1], 1)
+
+
 def one_decimal(value: float) -> float:
 	"""Half up to one decimal (4.25 -> 4.3), as the Desk's number formatting shows it."""
 	return math.floor(float(value) * 10 + 0.5) / 10
@@ -58,12 +70,24 @@ def achievement(tickets) -> dict:
 	met = sum(1 for t in tickets if outcome(t) == "Met")
 	breached = sum(1 for t in tickets if outcome(t) == "Breached")
 	scores = [t.customer_satisfaction for t in tickets if t.customer_satisfaction]
+	response = [
+		t.response_business_minutes for t in tickets if t.get("response_business_minutes") is not None
+	]
+	resolution = [
+		t.resolution_business_minutes for t in tickets if t.get("resolution_business_minutes") is not None
+	]
 	return {
 		"total": len(tickets),
 		"met": met,
 		"breached": breached,
 		"achievement": round(100.0 * met / (met + breached), 1) if met + breached else None,
 		"satisfaction": one_decimal(sum(scores) / len(scores)) if scores else None,
+		# in the clocks' own (business) minutes: what the team spent, not the weekend in between
+		"response_p50": percentile(response, 50),
+		"response_p90": percentile(response, 90),
+		"resolution_p50": percentile(resolution, 50),
+		"resolution_p90": percentile(resolution, 90),
+		"reopened": sum(1 for t in tickets if cint(t.get("reopen_count"))),
 	}
 
 

@@ -45,6 +45,8 @@ COMPUTED_FIELDS = (
 	"resolution_status",
 	"sla_state",
 	"paused_minutes",
+	"response_business_minutes",
+	"resolution_business_minutes",
 	"next_due",
 	"next_check_at",
 )
@@ -78,8 +80,9 @@ def _pauses(ticket, clock: str, open_ones: bool = False) -> list:
 	return pauses
 
 
-def _extension_basis(target: Target) -> Basis:
-	"""Extensions of a working-days clock are counted in business minutes."""
+def minutes_basis(target: Target) -> Basis:
+	"""The basis a clock's minutes are counted on: its own, except that a working-days clock counts business
+	minutes (its extensions, and the time it ran)."""
 	return Basis.BUSINESS if target.basis is Basis.WORKING_DAYS else target.basis
 
 
@@ -88,7 +91,7 @@ def _extension_amount(calendar, clock: Clock, extension) -> float:
 	if extension.extra_minutes:
 		return float(extension.extra_minutes)
 	if extension.new_due and extension.previous_due:
-		basis = _extension_basis(clock.target)
+		basis = minutes_basis(clock.target)
 		return elapsed(calendar, aware(extension.previous_due), aware(extension.new_due), basis)
 	return 0.0
 
@@ -106,7 +109,7 @@ def _apply_extension(ticket, calendar, clock: Clock) -> None:
 	)
 	if not approved:
 		return
-	basis = _extension_basis(clock.target)
+	basis = minutes_basis(clock.target)
 	extended = clock.due
 	for extension in approved:
 		extended = due(
@@ -129,7 +132,7 @@ def extension_minutes(ticket, clock_name: str, current: dt.datetime, new_due: dt
 	clocks, calendar = clocks_of(ticket)
 	clock = next(c for c in clocks if CLOCK_NAMES[c.key] == clock_name)
 	try:
-		return round(elapsed(calendar, aware(current), aware(new_due), _extension_basis(clock.target)), 2)
+		return round(elapsed(calendar, aware(current), aware(new_due), minutes_basis(clock.target)), 2)
 	except SLAError as error:
 		engine_error(error)
 
@@ -240,6 +243,11 @@ def refresh(ticket, now: dt.datetime | None = None) -> None:
 	ticket.response_due = naive(by_key["response"].due)
 	ticket.resolution_due = naive(by_key["resolution"].due)
 	ticket.resolution_limit = naive(by_key["limit"].due) if "limit" in by_key else None
+	for key, field in (
+		("response", "response_business_minutes"),
+		("resolution", "resolution_business_minutes"),
+	):
+		ticket.set(field, clock_minutes(calendar, by_key[key], by_key[key].stopped_at))
 	ticket.sla_explanation = explanation(clocks, calendar)
 	ticket.paused_minutes = round(
 		sum(
@@ -262,6 +270,30 @@ def explanation(clocks: list[Clock], calendar) -> str:
 		_("Deadlines are stored and shown in the system time zone ({0}).").format(get_system_timezone())
 	)
 	return "\n".join(lines)
+
+
+def clock_minutes(calendar, clock: Clock, end, start=None) -> float | None:
+	"""How long a clock ran from its start (or ``start``, when later) to ``end``, in minutes on its own basis
+	(business minutes for business hours and working days), its pauses excluded — "2 h 15 min of business
+	time", not a wall-clock difference across a weekend. After an extension, still from the original start."""
+	if not end:
+		return None
+	origin, target, pauses = clock.original or (clock.start, clock.target, clock.pauses)
+	begin = max(origin, aware(start)) if start else origin
+	end = aware(end)
+	if end <= begin:
+		return 0.0
+	try:
+		return round(elapsed(calendar, begin, end, minutes_basis(target), [p for p in pauses if p[1]]), 2)
+	except SLAError as error:
+		engine_error(error)
+
+
+def resolution_minutes(ticket, start, end) -> float | None:
+	"""The resolution clock's minutes between two instants (one resolution cycle)."""
+	clocks, calendar = clocks_of(ticket)
+	clock = next(c for c in clocks if c.key == "resolution")
+	return clock_minutes(calendar, clock, end, start)
 
 
 def read_explanation(ticket) -> str:

@@ -5,6 +5,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import getdate
 
+from ts_sla.services import repair
 from ts_sla.services.clocks import make_target
 
 PRIORITIES = ("P0", "P1", "P2", "P3")
@@ -19,6 +20,7 @@ class SLAPolicy(Document):
 		self.validate_escalation_rules()
 
 	def on_update(self):
+		self.repair_open_tickets()
 		if self.is_default:
 			# only one default: the others lose the flag (without touching their modified stamp)
 			frappe.db.set_value(
@@ -28,6 +30,18 @@ class SLAPolicy(Document):
 				0,
 				update_modified=False,
 			)
+
+	def repair_open_tickets(self):
+		"""Recompute the open tickets under this policy when a target, its calendar or what it pauses changed
+		(on the long queue; at once in tests or when ``flags.repair_now``). Closed tickets keep their record."""
+		changed = repair.policy_changes(self)
+		if not changed:
+			return
+		labels = [_("Priority targets") if f == "priorities" else _(self.meta.get_label(f)) for f in changed]
+		reason = _("SLA Policy {0} changed ({1})").format(self.name, ", ".join(labels))
+		self.flags.repair_result = repair.enqueue(
+			policy=self.name, reason=reason, now=bool(self.flags.repair_now)
+		)
 
 	def validate_priorities(self):
 		seen = set()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 from frappe.query_builder import DocType
-from frappe.utils import add_days, get_datetime, getdate, now_datetime, today
+from frappe.utils import add_days, cint, get_datetime, getdate, now_datetime, today
 
 from ts_sla.services import permissions, review
 
@@ -26,6 +26,9 @@ FIELDS = [
 	"response_status",
 	"resolution_status",
 	"status",
+	"response_business_minutes",
+	"resolution_business_minutes",
+	"reopen_count",
 ]
 
 
@@ -68,6 +71,20 @@ def get_columns() -> list[dict]:
 		{"fieldname": "response_met", "label": _("Response Met"), "fieldtype": "Check", "width": 110},
 		{"fieldname": "resolution_met", "label": _("Resolution Met"), "fieldtype": "Check", "width": 110},
 		{"fieldname": "overdue_minutes", "label": _("Overdue Minutes"), "fieldtype": "Int", "width": 120},
+		# on each clock's own basis (business minutes for business hours and working days), pauses excluded
+		{
+			"fieldname": "response_minutes",
+			"label": _("Response Time (business)"),
+			"fieldtype": "Float",
+			"width": 170,
+		},
+		{
+			"fieldname": "resolution_minutes",
+			"label": _("Resolution Time (business)"),
+			"fieldtype": "Float",
+			"width": 170,
+		},
+		{"fieldname": "cycles", "label": _("Resolution Cycles"), "fieldtype": "Int", "width": 120},
 		{"fieldname": "status", "label": _("Status"), "fieldtype": "Data", "width": 120},
 	]
 
@@ -183,6 +200,9 @@ def get_data(filters) -> list[dict]:
 				"response_breached": t.response_status == "Breached",
 				"resolution_breached": t.resolution_status == "Breached",
 				"overdue_minutes": overdue_minutes(t, now),
+				"response_minutes": t.response_business_minutes,
+				"resolution_minutes": t.resolution_business_minutes,
+				"cycles": cint(t.reopen_count) + 1,
 				"status": statuses[t.status],
 			}
 		)

@@ -10,7 +10,7 @@ frappe.query_reports["Weekly SLA Review"] = {
 	],
 	formatter(value, row, column, data, default_formatter) {
 		// a figure a row does not have (an overdue ticket has no achievement) is blank, not 0 %
-		if (data && !data.is_total_row && (value === null || value === undefined) && ["achievement", "satisfaction", "total", "met", "breached"].includes(column.fieldname)) {
+		if (data && !data.is_total_row && (value === null || value === undefined) && ["achievement", "satisfaction", "total", "met", "breached", "response_p50", "response_p90", "resolution_p50", "resolution_p90", "reopened"].includes(column.fieldname)) {
 			return "";
 		}
 		value = default_formatter(value, row, column, data);

@@ -1,0 +1,40 @@
+"""Repair by hand: a Support Manager recomputes the deadlines of one ticket or of a filter of open tickets
+(after rules changed outside the app, say). Closed tickets are never rewritten."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+
+from ts_sla.services import repair
+
+#: The most tickets one call repairs at once in the request; more go to the long queue.
+AT_ONCE = 200
+
+
+@frappe.whitelist(methods=["POST"])
+def repair_tickets(
+	tickets: str | list | None = None, filters: str | dict | None = None, reason: str | None = None
+) -> dict:
+	"""Recompute the named open tickets, or the open tickets matching ``filters`` (a dict of Support Ticket
+	fields). Returns what moved when done at once, or that it was queued."""
+	if not frappe.has_permission("SLA Policy", "write"):
+		frappe.throw(_("Only a Support Manager repairs tickets"), frappe.PermissionError)
+	names = frappe.parse_json(tickets) if isinstance(tickets, str) and tickets.startswith("[") else tickets
+	if isinstance(names, str):
+		names = [names]
+	where = frappe.parse_json(filters) if isinstance(filters, str) and filters else filters
+	if names is not None and (not isinstance(names, list) or not all(isinstance(n, str) for n in names)):
+		frappe.throw(_("Tickets must be a list of ticket IDs"), title=_("Invalid value"))
+	if where is not None and not isinstance(where, dict):
+		frappe.throw(_("Filters must be field: value pairs"), title=_("Invalid value"))
+	if names is None and not where:
+		frappe.throw(_("Say which tickets to repair: by ID or by filters"), title=_("Nothing to repair"))
+	if where:
+		matched = frappe.get_list("Support Ticket", filters=where, pluck="name", limit_page_length=0)
+		names = sorted(set(names or []) | set(matched)) if names is not None else matched
+	why = reason or _("Repaired by {0}").format(frappe.session.user)
+	if len(names) > AT_ONCE:
+		repair.enqueue(names=names, reason=why)
+		return {"queued": len(names)}
+	return repair.repair_tickets(names=names, reason=why)

@@ -1,0 +1,185 @@
+"""Policy lifecycle: SLA figures in business time, a rejected fix as a new resolution cycle, repairs after a
+policy changes (and by hand), and closed tickets that never change."""
+
+import datetime as dt
+
+import frappe
+from frappe.utils import get_datetime
+
+from ts_sla.api import repair as repair_api
+from ts_sla.api import ticket as api
+from ts_sla.tests.utils import TSSLATestCase, make_policy, make_team, make_ticket
+
+D = dt.datetime
+ENGINEER, SUPERVISOR, MANAGER = "engineer@ts-sla.test", "supervisor@ts-sla.test", "manager@ts-sla.test"
+
+
+def comments(name: str, like: str) -> int:
+	return frappe.db.count(
+		"Comment", {"reference_name": name, "comment_type": "Info", "content": ("like", f"%{like}%")}
+	)
+
+
+class TestBusinessTime(TSSLATestCase):
+	def setUp(self):
+		super().setUp()
+		make_team()
+
+	def work(self, name: str, at: str, action, *args):
+		with self.freeze_time(at):
+			action(name, *args)
+
+	def test_figures_count_the_clocks_own_basis_not_the_wall_clock(self):
+		# P3: response 24 h on the calendar, resolution 3 working days (business minutes), Mon-Fri 09-18
+		with self.freeze_time("2023-10-27 16:00:10"):
+			name = make_ticket(priority="P3", received_at="2023-10-27 16:00:00").name
+		self.work(name, "2023-10-27 16:30:00", api.assign, ENGINEER)
+		self.work(name, "2023-10-27 16:30:00", api.respond)
+		self.work(name, "2023-10-30 11:00:00", api.resolve, "Reset the VPN profile", "Connects again")
+		doc = frappe.get_doc("Support Ticket", name)
+		self.assertEqual(doc.response_business_minutes, 30.0)
+		# Fri 16:00-18:00 and Mon 09:00-11:00: 4 h of business time, not the 67 h across the weekend
+		self.assertEqual(doc.resolution_business_minutes, 240.0)
+		self.assertEqual([(c.cycle, c.business_minutes) for c in doc.cycles], [(1, 240.0)])
+
+	def test_a_rejected_fix_starts_a_new_cycle_whose_time_adds_up(self):
+		with self.freeze_time("2023-10-23 09:00:10"):
+			name = make_ticket(priority="P3", received_at="2023-10-23 09:00:00").name
+		self.work(name, "2023-10-23 09:10:00", api.assign, ENGINEER)
+		self.work(name, "2023-10-23 09:10:00", api.respond)
+		self.work(name, "2023-10-23 12:00:00", api.resolve, "Cleared the cache", "Works")
+		frappe.set_user(SUPERVISOR)  # for the reporter, who called back
+		self.work(name, "2023-10-24 10:00:00", api.reject_resolution, "Fails again after lunch")
+		frappe.set_user("Administrator")
+		self.work(name, "2023-10-24 11:30:00", api.resolve, "Replaced the driver", "Works all day")
+		doc = frappe.get_doc("Support Ticket", name)
+		self.assertEqual(doc.reopen_count, 1)
+		cycles = [
+			(c.cycle, c.business_minutes, str(c.started_at), str(c.rejected_at or "")) for c in doc.cycles
+		]
+		self.assertEqual(
+			cycles,
+			[
+				(1, 180.0, "2023-10-23 09:00:00", "2023-10-24 10:00:00"),
+				(2, 90.0, "2023-10-24 10:00:00", ""),
+			],
+		)
+		self.assertEqual(doc.cycles[0].reject_reason, "Fails again after lunch")
+		# the wait for confirmation (Mon 12:00 - Tue 10:00) is not resolution time: 180 + 90
+		self.assertEqual(doc.resolution_business_minutes, 270.0)
+		self.assertEqual(sum(c.business_minutes for c in doc.cycles), doc.resolution_business_minutes)
+
+	def test_the_tracking_report_reads_business_time_and_counts_reopened_tickets(self):
+		from ts_sla.ts_sla.report.response_time_tracking.response_time_tracking import execute
+
+		with self.freeze_time("2023-10-27 16:00:10"):
+			name = make_ticket(priority="P3", received_at="2023-10-27 16:00:00").name
+		self.work(name, "2023-10-27 16:30:00", api.assign, ENGINEER)
+		self.work(name, "2023-10-27 16:30:00", api.respond)
+		self.work(name, "2023-10-30 11:00:00", api.resolve, "Reset", "Works")
+		columns, data = execute({"from_date": "2023-10-23", "to_date": "2023-10-29"})
+		row = next(r for r in data if r["ticket"] == name)
+		self.assertEqual(
+			(row["response_minutes"], row["resolution_minutes"], row["cycles"]), (30.0, 240.0, 1)
+		)
+		self.assertIn("resolution_minutes", [c["fieldname"] for c in columns])
+
+	def test_the_weekly_review_gives_p50_and_p90_in_business_time(self):
+		from ts_sla.services import review
+		from ts_sla.ts_sla.report.weekly_sla_review.weekly_sla_review import execute
+
+		resolved = {}
+		for hour, at in (("16", "2023-10-30 11:00:00"), ("17", "2023-10-30 09:30:00")):
+			with self.freeze_time(f"2023-10-27 {hour}:00:10"):
+				name = make_ticket(priority="P3", received_at=f"2023-10-27 {hour}:00:00").name
+			self.work(name, f"2023-10-27 {hour}:20:00", api.assign, ENGINEER)
+			self.work(name, f"2023-10-27 {hour}:20:00", api.respond)
+			self.work(name, at, api.resolve, "Reset", "Works")
+			resolved[name] = frappe.db.get_value("Support Ticket", name, "resolution_business_minutes")
+		self.assertEqual(sorted(resolved.values()), [90.0, 240.0])
+		_columns, data, *_rest = execute({"week": "2023-10-27"})
+		p3 = next(r for r in data if r["section"] == "By Priority" and r["item"] == "P3")
+		self.assertEqual((p3["response_p50"], p3["response_p90"]), (20.0, 20.0))
+		self.assertEqual((p3["resolution_p50"], p3["resolution_p90"]), (90.0, 240.0))
+		self.assertEqual(review.percentile([5, 1, 3, 2, 4], 50), 3.0)
+		self.assertEqual(review.percentile([5, 1, 3, 2, 4], 90), 5.0)
+		self.assertIsNone(review.percentile([], 90))
+
+
+class TestRepairAfterAPolicyChange(TSSLATestCase):
+	def setUp(self):
+		super().setUp()
+		make_team()
+
+	def test_a_shorter_target_moves_open_tickets_once_and_never_a_closed_one(self):
+		policy = make_policy("Shop Floor Policy")
+		with self.freeze_time("2023-10-25 09:15:30"):
+			open_one = make_ticket(priority="P2", received_at="2023-10-25 09:15:00", sla_policy=policy).name
+			other = make_ticket(priority="P2", received_at="2023-10-25 09:15:00").name  # the default policy
+			closed = make_ticket(priority="P2", received_at="2023-10-25 09:15:00", sla_policy=policy).name
+		for step, args in (
+			(api.assign, (ENGINEER,)),
+			(api.respond, ()),
+			(api.resolve, ("Fixed", "Works")),
+			(api.confirm, ("by phone",)),
+			(api.close, ()),
+		):
+			with self.freeze_time("2023-10-25 10:00:00"):
+				step(closed, *args)
+		before_closed = frappe.db.get_value(
+			"Support Ticket",
+			closed,
+			["modified", "resolution_due", "resolution_status", "resolution_business_minutes"],
+			as_dict=True,
+		)
+		self.assertEqual(
+			get_datetime(frappe.db.get_value("Support Ticket", open_one, "resolution_due")),
+			D(2023, 10, 26, 9, 15),
+		)
+
+		doc = frappe.get_doc("SLA Policy", policy)
+		next(r for r in doc.priorities if r.priority == "P2").resolution_time = 8
+		doc.save()
+
+		self.assertEqual(
+			get_datetime(frappe.db.get_value("Support Ticket", open_one, "resolution_due")),
+			D(2023, 10, 25, 17, 15),
+		)
+		self.assertEqual(comments(open_one, "SLA Policy Shop Floor Policy changed"), 1)
+		self.assertEqual(comments(other, "changed"), 0)
+		self.assertEqual(
+			get_datetime(frappe.db.get_value("Support Ticket", other, "resolution_due")),
+			D(2023, 10, 26, 9, 15),
+		)
+		after_closed = frappe.db.get_value(
+			"Support Ticket",
+			closed,
+			["modified", "resolution_due", "resolution_status", "resolution_business_minutes"],
+			as_dict=True,
+		)
+		self.assertEqual(after_closed, before_closed)  # a closed ticket's record never changes
+		self.assertEqual(comments(closed, "changed"), 0)
+		# a save that moves nothing repairs nothing
+		doc.reload()
+		doc.valid_to = "2030-12-31"
+		doc.save()
+		self.assertEqual(comments(open_one, "SLA Policy Shop Floor Policy changed"), 1)
+
+	def test_a_manager_repairs_by_hand_and_nobody_else_may(self):
+		with self.freeze_time("2023-10-25 09:15:30"):
+			name = make_ticket(priority="P2", received_at="2023-10-25 09:15:00").name
+		for user in (ENGINEER, SUPERVISOR, "agent@ts-sla.test", "reporter@ts-sla.test"):
+			frappe.set_user(user)
+			with self.subTest(user=user), self.assertRaises(frappe.PermissionError):
+				repair_api.repair_tickets(tickets=[name])
+		frappe.set_user(MANAGER)
+		self.assertEqual(
+			repair_api.repair_tickets(tickets=[name]), {"moved": {}, "unchanged": 1, "failed": 0}
+		)
+		self.assertEqual(
+			repair_api.repair_tickets(filters={"priority": "P2", "name": name}),
+			{"moved": {}, "unchanged": 1, "failed": 0},
+		)
+		for bad in ({"tickets": 5}, {"tickets": [{"x": 1}]}, {"filters": "[1, 2]"}, {}):
+			with self.subTest(bad=bad), self.assertRaises(frappe.ValidationError):
+				repair_api.repair_tickets(**bad)
