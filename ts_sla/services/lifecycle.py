@@ -429,6 +429,18 @@ def resolve(ticket, resolution_summary: str, resolution_result: str, root_cause:
 		ticket.first_responded_at = now
 	ticket.resolved_at = now
 	ticket.status = "Resolved"
+	# a resolution cycle ends: from the start, or from the rejection of the previous fix
+	cycles = ticket.get("cycles") or []
+	started = (cycles[-1].rejected_at if cycles else None) or ticket.received_at
+	ticket.append(
+		"cycles",
+		{
+			"cycle": len(cycles) + 1,
+			"started_at": started,
+			"resolved_at": now,
+			"business_minutes": sla.resolution_minutes(ticket, get_datetime(started), now),
+		},
+	)
 	_save(ticket, "resolve", _("Resolved: {0}").format(ticket.resolution_summary))
 
 
@@ -463,6 +475,9 @@ def reject_resolution(ticket, reason: str, on_behalf: bool = False) -> None:
 	ticket.resolved_at = None
 	ticket.resolution_status = "Pending"
 	ticket.reopen_count = cint(ticket.reopen_count) + 1
+	if ticket.get("cycles"):  # reopened: the next resolution starts a new cycle from now
+		ticket.cycles[-1].rejected_at = now
+		ticket.cycles[-1].reject_reason = reason
 	ticket.status = "In Progress"
 	who = _("on behalf of the reporter") if on_behalf else _("by the reporter")
 	_save(ticket, "reject_resolution", _("Fix rejected {0}: {1}").format(who, reason))
