@@ -18,6 +18,10 @@ frappe.ui.form.on("Support Calendar", {
 			frm.add_custom_button(__("Load Holidays"), () =>
 				ts_sla_holiday_options(frm).then(() => ts_sla_load_holidays(frm))
 			);
+			// what-if: the tickets on this calendar replayed with the form's (possibly unsaved) hours and holidays
+			frm.add_custom_button(__("Simulate"), () =>
+				frappe.require("/assets/ts_sla/js/whatif.js", () => ts_sla.whatif.simulate(frm, "calendar"))
+			);
 		}
 	},
 	holiday_country(frm) {

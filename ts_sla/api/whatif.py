@@ -1,0 +1,46 @@
+"""What-if endpoints: simulate a draft SLA Policy and/or Support Calendar over a period.
+
+Only those who may change policies (write permission on SLA Policy: Support Manager, System Manager) may
+simulate; a calendar draft also needs write permission on Support Calendar. The work is in
+``services.whatif``.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+
+from ts_sla.services import whatif
+
+
+def _check(calendar: bool = False) -> None:
+	for doctype in ("SLA Policy", "Support Calendar") if calendar else ("SLA Policy",):
+		if not frappe.has_permission(doctype, "write"):
+			frappe.throw(
+				_("Not permitted to simulate changes to {0}").format(_(doctype)),
+				frappe.PermissionError,
+				title=_("Not permitted"),
+			)
+
+
+@frappe.whitelist(methods=["POST"])
+def simulate(
+	policy: str | dict | None = None,
+	calendar: str | dict | None = None,
+	from_date: str | None = None,
+	to_date: str | None = None,
+) -> dict:
+	"""Replay the tickets received from ``from_date`` to ``to_date`` (default: the last full quarter) under
+	the draft policy and/or calendar (the form's values as JSON, saved or not, or a saved name). Returns the
+	SLA Simulation's name, its status (Completed, or Queued when it runs on the long queue) and the
+	report's route."""
+	_check(calendar=bool(calendar))
+	return whatif.start(policy, calendar, from_date, to_date)
+
+
+@frappe.whitelist()
+def simulation_status(simulation: str) -> dict:
+	"""Where a simulation stands (the report polls it while the job runs)."""
+	doc = frappe.get_doc("SLA Simulation", simulation)
+	doc.check_permission("read")
+	return {"simulation": doc.name, "status": doc.status, "progress": doc.progress, "error": doc.error}
