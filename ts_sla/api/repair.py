@@ -38,3 +38,13 @@ def repair_tickets(
 		repair.enqueue(names=names, reason=why)
 		return {"queued": len(names)}
 	return repair.repair_tickets(names=names, reason=why)
+
+
+@frappe.whitelist()
+def repair_progress(doctype: str, name: str) -> dict | None:
+	"""How the repair a Support Calendar's or SLA Policy's last change asked for is going (for its form)."""
+	if doctype not in ("Support Calendar", "SLA Policy") or not isinstance(name, str):
+		frappe.throw(_("Repairs follow a Support Calendar or an SLA Policy"), title=_("Invalid value"))
+	if not frappe.has_permission(doctype, "read", name):
+		frappe.throw(_("You are not allowed to see {0} {1}").format(_(doctype), name), frappe.PermissionError)
+	return repair.progress(doctype, name)

@@ -53,17 +53,20 @@ def repair_tickets(
 	policy: str | None = None,
 	reason: str = "",
 	commit: bool = False,
+	source: tuple[str, str] | list | None = None,
 ) -> dict:
 	"""Recompute the selected open tickets; returns {"moved": {ticket: [field, ...]}, "unchanged": n,
 	"failed": n}. ``commit``: each ticket in a transaction of its own (background job), else savepoints in
-	the caller's transaction."""
+	the caller's transaction. ``source``: the (doctype, name) whose change asked for the repair — its form
+	follows the progress (Frappe's ``publish_progress`` for a live Desk, and ``progress()`` to poll)."""
 	clear_calendar_cache()
 	if calendar:  # read the calendar as saved now, even from inside its own save
 		frappe.clear_document_cache("Support Calendar", calendar)
 	if policy:
 		frappe.clear_document_cache("SLA Policy", policy)
 	moved, unchanged, failed = {}, 0, 0
-	for name in open_tickets(names, calendar, policy):
+	selected = open_tickets(names, calendar, policy)
+	for done, name in enumerate(selected, start=1):
 		fields = jobs.isolated(
 			lambda name=name: repair_one(name, reason), commit, _("SLA repair failed for {0}").format(name)
 		)
@@ -73,7 +76,39 @@ def repair_tickets(
 			moved[name] = fields
 		else:
 			unchanged += 1
+		if source and (done % 25 == 0 or done == len(selected)):
+			_report(source, "Running", done, len(selected), len(moved), failed)
+	if source:
+		_report(source, "Done", len(selected), len(selected), len(moved), failed)
 	return {"moved": moved, "unchanged": unchanged, "failed": failed}
+
+
+#: How long a repair's progress stays readable after it finished.
+PROGRESS_SECONDS = 24 * 3600
+
+
+def _progress_key(doctype: str, name: str) -> str:
+	return f"ts_sla:repair:{doctype}:{name}"
+
+
+def _report(source, status: str, done: int, total: int, moved: int, failed: int) -> None:
+	doctype, name = source
+	state = {"status": status, "done": done, "total": total, "moved": moved, "failed": failed}
+	frappe.cache.set_value(_progress_key(doctype, name), state, expires_in_sec=PROGRESS_SECONDS)
+	if total:
+		frappe.publish_progress(
+			done * 100 / total,
+			title=_("Repairing open tickets"),
+			doctype=doctype,
+			docname=name,
+			description=_("{0} of {1} open tickets checked").format(done, total),
+		)
+
+
+def progress(doctype: str, name: str) -> dict | None:
+	"""The latest repair a change of this calendar or policy asked for: status (Queued, Running, Done),
+	tickets checked of the total, moved and failed."""
+	return frappe.cache.get_value(_progress_key(doctype, name))
 
 
 def repair_one(name: str, reason: str = "") -> list[str]:
@@ -112,8 +147,15 @@ def enqueue(
 ) -> dict | None:
 	"""Repair after the current transaction commits, on the long queue; at once (in the caller's
 	transaction) in tests or when ``now``. Returns the result when run at once."""
+	source = ("Support Calendar", calendar) if calendar else ("SLA Policy", policy) if policy else None
 	if now or frappe.flags.in_test:
-		return repair_tickets(names, calendar, policy, reason, commit=False)
+		return repair_tickets(names, calendar, policy, reason, commit=False, source=source)
+	if source:
+		frappe.cache.set_value(
+			_progress_key(*source),
+			{"status": "Queued", "done": 0, "total": None, "moved": 0, "failed": 0},
+			expires_in_sec=PROGRESS_SECONDS,
+		)
 	frappe.enqueue(
 		"ts_sla.services.repair.repair_tickets",
 		queue="long",
@@ -124,6 +166,7 @@ def enqueue(
 		policy=policy,
 		reason=reason,
 		commit=True,
+		source=source,
 	)
 	return None
 

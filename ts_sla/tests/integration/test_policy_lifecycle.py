@@ -147,6 +147,18 @@ class TestRepairAfterAPolicyChange(TSSLATestCase):
 		)
 		self.assertEqual(comments(open_one, "SLA Policy Shop Floor Policy changed"), 1)
 		self.assertEqual(comments(other, "changed"), 0)
+		# the policy's form follows the repair: every open ticket under it checked, one moved
+		frappe.set_user(MANAGER)
+		self.assertEqual(
+			repair_api.repair_progress("SLA Policy", policy),
+			{"status": "Done", "done": 1, "total": 1, "moved": 1, "failed": 0},
+		)
+		frappe.set_user("reporter@ts-sla.test")
+		with self.assertRaises(frappe.PermissionError):
+			repair_api.repair_progress("SLA Policy", policy)
+		frappe.set_user("Administrator")
+		with self.assertRaises(frappe.ValidationError):
+			repair_api.repair_progress("User", "Administrator")
 		self.assertEqual(
 			get_datetime(frappe.db.get_value("Support Ticket", other, "resolution_due")),
 			D(2023, 10, 26, 9, 15),
