@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import frappe
 from frappe import _
-from frappe.query_builder.functions import Count
+from frappe.query_builder.functions import Cast_, Count
 from frappe.utils import add_days, add_months, get_datetime, getdate, now_datetime, nowdate
 
 from ts_sla.services.clocks import (
@@ -293,6 +293,10 @@ def count(draft: Draft) -> int:
 	return query.run()[0][0]
 
 
+def _text(column):
+	return Cast_(column, "varchar")
+
+
 def _tickets(draft: Draft) -> list:
 	ticket = frappe.qb.DocType("Support Ticket")
 	return (
@@ -301,9 +305,11 @@ def _tickets(draft: Draft) -> list:
 			ticket.name,
 			ticket.priority,
 			ticket.status,
-			ticket.received_at,
-			ticket.first_responded_at,
-			ticket.resolved_at,
+			# datetimes as text, parsed by fromisoformat: Frappe's own conversion (strptime) would take longer
+			# than the engine
+			_text(ticket.received_at),
+			_text(ticket.first_responded_at),
+			_text(ticket.resolved_at),
 			ticket.sla_policy,
 			ticket.support_calendar,
 		)
@@ -322,7 +328,7 @@ def _pauses(draft: Draft) -> dict[str, list]:
 		frappe.qb.from_(pause)
 		.join(ticket)
 		.on(pause.parent == ticket.name)
-		.select(pause.parent, pause.paused_from, pause.paused_to, pause.clocks)
+		.select(pause.parent, _text(pause.paused_from), _text(pause.paused_to), pause.clocks)
 		.where((pause.parenttype == "Support Ticket") & _conditions(draft, ticket))
 		.orderby(pause.parent)
 		.orderby(pause.paused_from)
@@ -386,28 +392,48 @@ def percentile(values: list[float], percent: float) -> float | None:
 	return round(values[low] + (values[high] - values[low]) * (rank - low), 2)
 
 
-def outcome(calendar, target, start, stop, pauses, as_of, tz, cancelled=False):
+def outcome(calendar, target, start, stop, pauses, as_of, cancelled=False, measured=None):
 	"""(due, state, elapsed minutes or None, basis) of one clock under one set of rules; None when the
-	rules set no target for it, or the ticket was cancelled before the clock stopped."""
+	rules set no target for it, or the ticket was cancelled before the clock stopped. Datetimes are aware;
+	``measured`` keeps the clock's elapsed minutes per (calendar, basis), so the other side reuses them."""
 	if target is None or (stop is None and cancelled):
 		return None
 	until = stop or as_of
 	closed = [(s, e if e is not None else until) for s, e in pauses if e is not None or s < until]
-	due_at = due(calendar, start, target, closed, tz=tz)
-	due_us = calendar.to_us(due_at)
-	if stop is not None:
-		state = MET if calendar.to_us(stop, tz) <= due_us else BREACHED
-		minutes = round(elapsed(calendar, start, stop, minutes_basis(target), closed, tz=tz), 2)
-	else:
-		state = BREACHED if calendar.to_us(as_of, tz) >= due_us else PENDING
-		minutes = None
-	return due_at, state, minutes, target.basis.value
+	due_at = due(calendar, start, target, closed)
+	if stop is None:
+		return due_at, BREACHED if as_of >= due_at else PENDING, None, target.basis.value
+	basis = minutes_basis(target)
+	key = (id(calendar), basis)
+	measured = {} if measured is None else measured
+	if key not in measured:
+		measured[key] = round(elapsed(calendar, start, stop, basis, closed), 2)
+	return due_at, MET if stop <= due_at else BREACHED, measured[key], target.basis.value
+
+
+class Instants:
+	"""Stored (naive, system-zone) stamps as aware UTC instants, read the engine's way (a wall time a DST
+	change skips is the instant the clocks jump): converted once per ticket, and cheap for the engine."""
+
+	def __init__(self) -> None:
+		self.tz = system_zone()
+		self.reader = SupportCalendar.twenty_four_seven("UTC")
+
+	def __call__(self, value: str | dt.datetime | None) -> dt.datetime | None:
+		if value is None:
+			return None
+		if isinstance(value, str):
+			value = dt.datetime.fromisoformat(value)
+		return UTC_EPOCH + dt.timedelta(microseconds=self.reader.to_us(value, self.tz))
+
+
+UTC_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def replay(draft: Draft, progress: Callable[[int, int], None] | None = None, as_of=None) -> dict:
 	"""Replay the draft's tickets under the current rules and under the draft, and compare."""
-	tz = system_zone()
-	as_of = get_datetime(as_of or now_datetime())
+	instant = Instants()
+	as_of = instant(get_datetime(as_of or now_datetime()))
 	rows = _tickets(draft)
 	if len(rows) > MAX_TICKETS:
 		frappe.throw(
@@ -471,16 +497,22 @@ def replay(draft: Draft, progress: Callable[[int, int], None] | None = None, as_
 				continue
 			now_cal, new_cal = get_calendar(now_calendar_name or None), draft_calendar(new_calendar_name)
 			cancelled = status == CANCELLED
-			ticket_pauses = pauses.get(name, ())
+			received, responded, resolved = instant(received), instant(responded), instant(resolved)
+			ticket_pauses = [(instant(s), instant(e), c) for s, e, c in pauses.get(name, ())]
 			for clock, _column, _prefix in CLOCKS:
 				stop = responded if clock == RESPONSE else resolved
 				clock_pauses = [(s, e) for s, e, clocks in ticket_pauses if clock in clocks]
 				now_target, new_target = now_targets[priority][clock], new_targets[priority][clock]
-				before = outcome(now_cal, now_target, received, stop, clock_pauses, as_of, tz, cancelled)
+				measured = {}
+				before = outcome(
+					now_cal, now_target, received, stop, clock_pauses, as_of, cancelled, measured
+				)
 				if new_cal is now_cal and new_target == now_target:
 					after = before  # same rules: the same answer
 				else:
-					after = outcome(new_cal, new_target, received, stop, clock_pauses, as_of, tz, cancelled)
+					after = outcome(
+						new_cal, new_target, received, stop, clock_pauses, as_of, cancelled, measured
+					)
 				group = stats.get((priority, clock))
 				if group is None:
 					group = stats[(priority, clock)] = {
