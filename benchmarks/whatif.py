@@ -147,7 +147,7 @@ def naive_replay(names: list[str], draft) -> float:
 	start = time.perf_counter()
 	for name in names:
 		doc = frappe.get_doc("Support Ticket", name)
-		clocks, current_calendar = sla.clocks_of(doc)
+		clocks, _calendar = sla.clocks_of(doc)
 		by_key = {c.key: c for c in clocks}
 		for key, clock, stop in (
 			("response", "Response", doc.first_responded_at),
