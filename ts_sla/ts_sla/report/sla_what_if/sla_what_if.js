@@ -19,6 +19,8 @@ frappe.query_reports["SLA What-If"] = {
 		ts_sla_whatif_wait(report);
 	},
 	formatter(value, row, column, data, default_formatter) {
+		// a figure a row does not have (a changed ticket has no met %) is blank, not 0 %
+		if (data && (value === null || value === undefined) && column.fieldtype !== "Data") return "";
 		value = default_formatter(value, row, column, data);
 		if (!data) return value;
 		const red = "color: var(--red-600); font-weight: 600";

@@ -33,33 +33,33 @@ def execute(filters: dict | None = None):
 
 def columns() -> list[dict]:
 	def duration(fieldname: str, label: str) -> dict:
-		return {"fieldname": fieldname, "label": label, "fieldtype": "Duration", "width": 130}
+		return {"fieldname": fieldname, "label": label, "fieldtype": "Duration", "width": 115}
 
 	return [
-		{"fieldname": "section", "label": _("Section"), "fieldtype": "Data", "width": 140},
+		{"fieldname": "section", "label": _("Section"), "fieldtype": "Data", "width": 110},
 		{
 			"fieldname": "ticket",
 			"label": _("Ticket ID"),
 			"fieldtype": "Link",
 			"options": "Support Ticket",
-			"width": 175,
+			"width": 165,
 		},
-		{"fieldname": "priority", "label": _("Priority"), "fieldtype": "Data", "width": 80},
-		{"fieldname": "clock", "label": _("Clock"), "fieldtype": "Data", "width": 110},
-		{"fieldname": "basis", "label": _("Basis"), "fieldtype": "Data", "width": 190},
-		{"fieldname": "tickets", "label": _("Tickets"), "fieldtype": "Int", "width": 80},
-		{"fieldname": "current_met", "label": _("Met % Now"), "fieldtype": "Percent", "width": 110},
-		{"fieldname": "draft_met", "label": _("Met % Draft"), "fieldtype": "Percent", "width": 110},
-		{"fieldname": "met_to_breached", "label": _("Met → Breached"), "fieldtype": "Int", "width": 130},
-		{"fieldname": "breached_to_met", "label": _("Breached → Met"), "fieldtype": "Int", "width": 130},
+		{"fieldname": "priority", "label": _("Priority"), "fieldtype": "Data", "width": 75},
+		{"fieldname": "clock", "label": _("Clock"), "fieldtype": "Data", "width": 100},
+		{"fieldname": "current_outcome", "label": _("Outcome Now"), "fieldtype": "Data", "width": 115},
+		{"fieldname": "draft_outcome", "label": _("Outcome Under Draft"), "fieldtype": "Data", "width": 160},
+		{"fieldname": "current_due", "label": _("Due Now"), "fieldtype": "Datetime", "width": 155},
+		{"fieldname": "draft_due", "label": _("Due Under Draft"), "fieldtype": "Datetime", "width": 155},
+		{"fieldname": "basis", "label": _("Basis"), "fieldtype": "Data", "width": 150},
+		{"fieldname": "tickets", "label": _("Tickets"), "fieldtype": "Int", "width": 75},
+		{"fieldname": "current_met", "label": _("Met % Now"), "fieldtype": "Percent", "width": 100},
+		{"fieldname": "draft_met", "label": _("Met % Draft"), "fieldtype": "Percent", "width": 105},
+		{"fieldname": "met_to_breached", "label": _("Met → Breached"), "fieldtype": "Int", "width": 125},
+		{"fieldname": "breached_to_met", "label": _("Breached → Met"), "fieldtype": "Int", "width": 125},
 		duration("current_median", _("Median Now")),
 		duration("draft_median", _("Median Draft")),
 		duration("current_p90", _("p90 Now")),
 		duration("draft_p90", _("p90 Draft")),
-		{"fieldname": "current_due", "label": _("Due Now"), "fieldtype": "Datetime", "width": 160},
-		{"fieldname": "current_outcome", "label": _("Outcome Now"), "fieldtype": "Data", "width": 120},
-		{"fieldname": "draft_due", "label": _("Due Under Draft"), "fieldtype": "Datetime", "width": 160},
-		{"fieldname": "draft_outcome", "label": _("Outcome Under Draft"), "fieldtype": "Data", "width": 160},
 	]
 
 
