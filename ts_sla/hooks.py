@@ -60,6 +60,11 @@ doc_events = {
 # Desk assets: realtime SLA alerts
 # --------------------------------
 app_include_js = "/assets/ts_sla/js/ts_sla.js"
+# the forms whose changes repair open tickets follow that repair (kept apart from their own form scripts)
+doctype_js = {
+	"Support Calendar": "public/js/repair_progress.js",
+	"SLA Policy": "public/js/repair_progress.js",
+}
 
 # Scheduler: one minute tick (indexed, set-based); the daily progress cut-off check
 # ----------------------------------------------------------------------------------

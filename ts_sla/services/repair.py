@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import get_datetime, get_time, getdate
+from frappe.utils import get_datetime, get_time, getdate, now_datetime
 
 from ts_sla.services import jobs, sla
 from ts_sla.services.clocks import clear_calendar_cache
@@ -93,7 +93,14 @@ def _progress_key(doctype: str, name: str) -> str:
 
 def _report(source, status: str, done: int, total: int, moved: int, failed: int) -> None:
 	doctype, name = source
-	state = {"status": status, "done": done, "total": total, "moved": moved, "failed": failed}
+	state = {
+		"status": status,
+		"done": done,
+		"total": total,
+		"moved": moved,
+		"failed": failed,
+		"at": now_datetime().isoformat(),
+	}
 	frappe.cache.set_value(_progress_key(doctype, name), state, expires_in_sec=PROGRESS_SECONDS)
 	if total:
 		frappe.publish_progress(
@@ -108,7 +115,10 @@ def _report(source, status: str, done: int, total: int, moved: int, failed: int)
 def progress(doctype: str, name: str) -> dict | None:
 	"""The latest repair a change of this calendar or policy asked for: status (Queued, Running, Done),
 	tickets checked of the total, moved and failed."""
-	return frappe.cache.get_value(_progress_key(doctype, name))
+	state = frappe.cache.get_value(_progress_key(doctype, name))
+	if state and state.get("at"):
+		state["age_seconds"] = round((now_datetime() - get_datetime(state["at"])).total_seconds())
+	return state
 
 
 def repair_one(name: str, reason: str = "") -> list[str]:
@@ -153,7 +163,14 @@ def enqueue(
 	if source:
 		frappe.cache.set_value(
 			_progress_key(*source),
-			{"status": "Queued", "done": 0, "total": None, "moved": 0, "failed": 0},
+			{
+				"status": "Queued",
+				"done": 0,
+				"total": None,
+				"moved": 0,
+				"failed": 0,
+				"at": now_datetime().isoformat(),
+			},
 			expires_in_sec=PROGRESS_SECONDS,
 		)
 	frappe.enqueue(

@@ -79,3 +79,33 @@ class LiveServer:
 			)
 			response.raise_for_status()
 		return http
+
+
+class Worker:
+	"""A real RQ worker of the bench (``bench worker``) for the given queues, in its own process."""
+
+	def __init__(self, queues: str = "long") -> None:
+		self.queues = queues
+		self.sites_path = str(Path(frappe.local.sites_path).resolve())
+		self.log = (
+			Path(self.sites_path).parent / "logs" / f"ts_sla-test-worker-{queues.replace(',', '-')}.log"
+		)
+		self.process: subprocess.Popen | None = None
+
+	def start(self) -> Worker:
+		self.log.parent.mkdir(exist_ok=True)
+		self.process = subprocess.Popen(
+			[sys.executable, "-m", "frappe.utils.bench_helper", "frappe", "worker", "--queue", self.queues],
+			cwd=self.sites_path,
+			stdout=self.log.open("w"),
+			stderr=subprocess.STDOUT,
+		)
+		return self
+
+	def stop(self) -> None:
+		if self.process and self.process.poll() is None:
+			self.process.terminate()
+			try:
+				self.process.wait(timeout=15)
+			except subprocess.TimeoutExpired:
+				self.process.kill()
