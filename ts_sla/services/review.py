@@ -12,7 +12,8 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, cint, get_datetime, getdate, today
 
-from ts_sla.services import permissions
+from ts_sla.services import permissions, whatif
+from ts_sla.services.sla import percentile
 from ts_sla.services.states import PRIORITIES
 
 TICKET_FIELDS = [
@@ -50,15 +51,6 @@ def outcome(ticket) -> str | None:
 	if ticket.response_status == "Met" and ticket.resolution_status == "Met":
 		return "Met"
 	return None
-
-
-def percentile(values: list, p: float) -> float | None:
-	"""The p-th percentile by the nearest-rank method (a value that occurred), or None without values."""
-	if not values:
-		return None
-	ordered = sorted(float(v) for v in values)
-	rank = max(1, math.ceil(p / 100 * len(ordered)))
-	return round(ordered[rank - 1], 1)
 
 
 def one_decimal(value: float) -> float:
@@ -293,6 +285,19 @@ def quarterly_policy_reminder(day=None) -> int:
 		description = _(
 			"Quarterly revision {0}: review the priority standard and the time limits of SLA Policy {1}"
 		).format(quarter, policy)
+		if not frappe.db.exists(
+			"ToDo",
+			{
+				"reference_type": "SLA Policy",
+				"reference_name": policy,
+				"description": ("like", description + "%"),
+			},
+		):
+			# the policy replayed over the last quarter: the starting point of a draft's what-if
+			start, end = whatif.last_quarter(day)
+			simulation = whatif.start(policy=policy, from_date=start, to_date=end)["simulation"]
+			link = frappe.utils.get_url(f"/app/query-report/{whatif.REPORT}?simulation={simulation}")
+			description += " — " + _('<a href="{0}">last quarter under this policy</a>').format(link)
 		for manager in managers:
 			if frappe.db.exists(
 				"ToDo",
@@ -300,7 +305,7 @@ def quarterly_policy_reminder(day=None) -> int:
 					"reference_type": "SLA Policy",
 					"reference_name": policy,
 					"allocated_to": manager,
-					"description": description,
+					"description": ("like", description.split(" — ")[0] + "%"),
 				},
 			):
 				continue

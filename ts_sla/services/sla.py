@@ -8,6 +8,7 @@ extensions, stamps), so the result never depends on the order in which things ha
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, replace
 
 import frappe
@@ -270,6 +271,18 @@ def explanation(clocks: list[Clock], calendar) -> str:
 		_("Deadlines are stored and shown in the system time zone ({0}).").format(get_system_timezone())
 	)
 	return "\n".join(lines)
+
+
+def percentile(values, percent: float) -> float | None:
+	"""The percentile of the values, interpolated linearly between ranks (numpy's default), to two decimals;
+	None for no values. The one definition the weekly review and the what-if share."""
+	ordered = sorted(float(v) for v in values)
+	if not ordered:
+		return None
+	rank = (len(ordered) - 1) * percent / 100
+	low = math.floor(rank)
+	high = min(low + 1, len(ordered) - 1)
+	return round(ordered[low] + (ordered[high] - ordered[low]) * (rank - low), 2)
 
 
 def clock_minutes(calendar, clock: Clock, end, start=None) -> float | None:

@@ -41,7 +41,7 @@ from ts_sla.services.clocks import (
 	system_zone,
 )
 from ts_sla.services.policy import APPLICABILITY
-from ts_sla.services.sla import minutes_basis
+from ts_sla.services.sla import minutes_basis, percentile
 from ts_sla.services.states import CANCELLED, PRIORITIES, RESOLUTION, RESPONSE
 from ts_sla.sla import SLAError, SupportCalendar, Target, due, elapsed
 
@@ -379,17 +379,6 @@ class Side:
 			"p90": percentile(values, 90),
 			"basis": ", ".join(_(b) for b in sorted(self.bases)),
 		}
-
-
-def percentile(values: list[float], percent: float) -> float | None:
-	"""The percentile of sorted values, interpolated linearly between ranks (numpy's default), in minutes
-	to two decimals; None for no values."""
-	if not values:
-		return None
-	rank = (len(values) - 1) * percent / 100
-	low = math.floor(rank)
-	high = min(low + 1, len(values) - 1)
-	return round(values[low] + (values[high] - values[low]) * (rank - low), 2)
 
 
 def outcome(calendar, target, start, stop, pauses, as_of, cancelled=False, measured=None):

@@ -245,6 +245,20 @@ class TestReports(TSSLATestCase):
 		self.assertTrue(
 			frappe.db.exists("ToDo", {"allocated_to": "manager@ts-sla.test", "reference_type": "SLA Policy"})
 		)
+		# each reminder links to its policy replayed over the last quarter (the what-if's starting point)
+		todo = frappe.get_all(
+			"ToDo",
+			{"allocated_to": "manager@ts-sla.test", "reference_type": "SLA Policy"},
+			["reference_name", "description"],
+		)[0]
+		simulation = frappe.get_all(
+			"SLA Simulation", {"policy": todo.reference_name}, ["name", "from_date", "to_date", "status"]
+		)
+		self.assertEqual(len(simulation), 1)
+		self.assertIn(f"SLA What-If?simulation={simulation[0].name}", todo.description)
+		self.assertEqual(
+			(str(simulation[0].from_date), str(simulation[0].to_date)), ("2023-10-01", "2023-12-31")
+		)
 
 	def test_who_may_run_the_reports(self):
 		for user, tracking, weekly in (
