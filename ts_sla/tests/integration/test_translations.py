@@ -83,4 +83,3 @@ class TestChinese(TSSLATestCase):
 		self.assertEqual(messages["{0} m"], "{0}分钟")
 		self.assertEqual(messages["{0} d"], "{0}天")
 		self.assertEqual(messages["Set up and Review"], "设置与复盘")
-
