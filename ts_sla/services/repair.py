@@ -19,7 +19,7 @@ import frappe
 from frappe import _
 from frappe.utils import get_datetime, get_time, getdate, now_datetime
 
-from ts_sla.services import jobs, sla
+from ts_sla.services import jobs, monitor, sla
 from ts_sla.services.clocks import clear_calendar_cache
 from ts_sla.services.states import NEW, WORKING
 
@@ -141,6 +141,7 @@ def repair_one(name: str, reason: str = "") -> list[str]:
 	if reason:
 		note += " " + _("Why: {0}").format(reason)
 	ticket.add_comment("Info", note)
+	monitor.check_ticket(name)  # a clock the change leaves breached records its SLA Event now, not at the tick
 	return moved
 
 

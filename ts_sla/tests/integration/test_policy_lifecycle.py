@@ -147,6 +147,11 @@ class TestRepairAfterAPolicyChange(TSSLATestCase):
 		)
 		self.assertEqual(comments(open_one, "SLA Policy Shop Floor Policy changed"), 1)
 		self.assertEqual(comments(other, "changed"), 0)
+		# the resolution clock the shorter target leaves breached has its SLA Event at once
+		self.assertTrue(
+			frappe.db.exists("SLA Event", {"ticket": open_one, "clock": "Resolution", "kind": "Breach"})
+		)
+		self.assertFalse(frappe.db.exists("SLA Event", {"ticket": other}))
 		# the policy's form follows the repair: every open ticket under it checked, one moved
 		frappe.set_user(MANAGER)
 		progress = repair_api.repair_progress("SLA Policy", policy)
