@@ -141,7 +141,9 @@ def repair_one(name: str, reason: str = "") -> list[str]:
 	if reason:
 		note += " " + _("Why: {0}").format(reason)
 	ticket.add_comment("Info", note)
-	monitor.check_ticket(name)  # a clock the change leaves breached records its SLA Event now, not at the tick
+	monitor.check_ticket(
+		name
+	)  # a clock the change leaves breached records its SLA Event now, not at the tick
 	return moved
 
 
