@@ -71,6 +71,7 @@ doctype_js = {
 scheduler_events = {
 	"cron": {
 		"* * * * *": ["ts_sla.services.monitor.tick"],
+		"*/5 * * * *": ["ts_sla.services.health.check"],
 		"*/10 * * * *": ["ts_sla.services.monitor.daily_progress_check"],
 		"0 8 * * 1": ["ts_sla.services.review.draft_weekly_review"],
 		"0 9 1 1,4,7,10 *": ["ts_sla.services.review.quarterly_policy_reminder"],

@@ -13,13 +13,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import frappe
 from frappe import _
 from frappe.query_builder import DocType
 from frappe.utils import cint, get_datetime, get_time, now_datetime
 
-from ts_sla.services import jobs, lifecycle, notifier, routing, sla, teams
+from ts_sla.services import health, jobs, lifecycle, notifier, routing, sla, teams
 from ts_sla.services.clocks import aware, get_calendar, naive
 from ts_sla.services.states import FINAL, RESOLVED, WORKING
 from ts_sla.services.teams import active_members, on_duty
@@ -38,8 +39,11 @@ DEFAULT_RULE = {
 def tick(now: dt.datetime | None = None, commit: bool = True) -> dict:
 	"""Scheduler entry (every minute): check every ticket whose next check instant has passed.
 
-	``commit=False`` keeps everything in the caller's transaction (tests roll it back)."""
+	``commit=False`` keeps everything in the caller's transaction (tests roll it back). Its start, duration,
+	counts and the backlog it left are recorded for the monitor's health (``services.health``)."""
 	now = now or now_datetime()
+	began = time.monotonic()
+	health.tick_started(now)
 	teams.forget_role_holders()  # read afresh once per tick
 	lifecycle.complete_pending_registrations(commit=commit)
 	ticket = DocType("Support Ticket")
@@ -57,6 +61,11 @@ def tick(now: dt.datetime | None = None, commit: bool = True) -> dict:
 		if fired_here is not None:
 			checked += 1
 			fired += fired_here
+	jobs.isolated(
+		lambda: health.tick_finished(now, time.monotonic() - began, checked, fired),
+		commit,
+		_("Recording the SLA monitor's health failed"),
+	)
 	return {"checked": checked, "fired": fired}
 
 
