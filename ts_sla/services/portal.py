@@ -25,6 +25,15 @@ from ts_sla.services.states import FINAL, PRIORITIES, WAITING
 INTAKE = ("subject", "description", "problem_type", "technical_domain", "contact_method", "contact_detail")
 #: The clocks a reporter sees: their answer and their fix, not the team's registration and triage.
 REPORTER_CLOCKS = ("response", "resolution")
+#: The indicator colours the portal's pages use (as the Desk's list and form do).
+STATE_COLOURS = {
+	"On Track": "green",
+	"At Risk": "orange",
+	"Breached": "red",
+	"Paused": "blue",
+	"Met": "green",
+}
+PRIORITY_COLOURS = {"P0": "red", "P1": "orange", "P2": "blue", "P3": "gray"}
 #: Largest attachment a reporter may upload.
 MAX_FILE_BYTES = 10 * 1024 * 1024
 

@@ -8,6 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
+from ts_sla.tests.server import LiveServer
 from ts_sla.tests.utils import PASSWORD
 
 try:
@@ -39,6 +40,19 @@ def launch():
 		],
 	)
 	return playwright, browser
+
+
+def open_browser(cls) -> None:
+	"""For a test class, after its committed fixtures: the site's web server and a browser."""
+	ARTIFACTS.mkdir(parents=True, exist_ok=True)
+	cls.server = LiveServer().start()
+	cls.playwright, cls.browser = launch()
+
+
+def close_browser(cls) -> None:
+	cls.browser.close()
+	cls.playwright.stop()
+	cls.server.stop()
 
 
 def logged_in_page(

@@ -12,6 +12,16 @@ import frappe
 import requests
 
 
+def _stop(process: subprocess.Popen | None) -> None:
+	"""End a test process: politely, then for good."""
+	if process and process.poll() is None:
+		process.terminate()
+		try:
+			process.wait(timeout=15)
+		except subprocess.TimeoutExpired:
+			process.kill()
+
+
 def _free_port() -> int:
 	with socket.socket() as sock:
 		sock.bind(("127.0.0.1", 0))
@@ -62,12 +72,7 @@ class LiveServer:
 		raise RuntimeError(f"the test web server did not start; see {self.log}")
 
 	def stop(self) -> None:
-		if self.process and self.process.poll() is None:
-			self.process.terminate()
-			try:
-				self.process.wait(timeout=15)
-			except subprocess.TimeoutExpired:
-				self.process.kill()
+		_stop(self.process)
 
 	def session(self, user: str | None = None, password: str | None = None) -> requests.Session:
 		"""A session logged in as ``user`` (a Guest session when no user is given)."""
@@ -103,9 +108,4 @@ class Worker:
 		return self
 
 	def stop(self) -> None:
-		if self.process and self.process.poll() is None:
-			self.process.terminate()
-			try:
-				self.process.wait(timeout=15)
-			except subprocess.TimeoutExpired:
-				self.process.kill()
+		_stop(self.process)

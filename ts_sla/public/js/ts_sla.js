@@ -1,5 +1,17 @@
-// Desk-wide: SLA alerts arrive in the user's open Desk through Frappe's realtime channel.
+// Desk-wide: SLA alerts arrive in the user's open Desk through Frappe's realtime channel; the durations
+// every ts_sla screen writes ("2 h 15 min", "3 h 0 min left", "10 min overdue") in the reader's language.
 frappe.provide("ts_sla");
+
+ts_sla.duration = function (minutes) {
+	const m = Math.round(Math.abs(minutes));
+	if (m >= 1440) return __("{0} d {1} h", [Math.floor(m / 1440), Math.floor((m % 1440) / 60)]);
+	if (m >= 60) return __("{0} h {1} min", [Math.floor(m / 60), m % 60]);
+	return __("{0} min", [m]);
+};
+
+ts_sla.time_left = function (minutes) {
+	return minutes >= 0 ? __("{0} left", [ts_sla.duration(minutes)]) : __("{0} overdue", [ts_sla.duration(minutes)]);
+};
 
 $(document).on("app_ready", () => {
 	frappe.realtime.on("ts_sla_alert", (data) => {

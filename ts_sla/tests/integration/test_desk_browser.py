@@ -21,8 +21,7 @@ import re
 import frappe
 import pytest
 
-from ts_sla.tests.browser import ARTIFACTS, AVAILABLE, launch, logged_in_page
-from ts_sla.tests.server import LiveServer
+from ts_sla.tests.browser import ARTIFACTS, AVAILABLE, close_browser, logged_in_page, open_browser
 from ts_sla.tests.utils import PASSWORD, TSSLATestCase, make_team, make_user, set_system_time_zone
 
 AGENT, ENGINEER, SUPERVISOR = "agent@ts-sla.test", "engineer@ts-sla.test", "supervisor@ts-sla.test"
@@ -72,9 +71,7 @@ class TestDeskInBrowser(TSSLATestCase):
 		# zone, so the Desk's conversion from the system zone to the reader's is exercised too
 		set_system_time_zone(TSSLATestCase.TIME_ZONE)
 		frappe.db.commit()
-		ARTIFACTS.mkdir(parents=True, exist_ok=True)
-		cls.server = LiveServer().start()
-		cls.playwright, cls.browser = launch()
+		open_browser(cls)
 
 	def setUp(self):
 		super().setUp()
@@ -85,9 +82,7 @@ class TestDeskInBrowser(TSSLATestCase):
 
 	@classmethod
 	def tearDownClass(cls):
-		cls.browser.close()
-		cls.playwright.stop()
-		cls.server.stop()
+		close_browser(cls)
 		frappe.db.rollback()
 		for name in frappe.get_all("Support Ticket", {"subject": SUBJECT}, pluck="name"):
 			frappe.delete_doc("Support Ticket", name, force=True, ignore_permissions=True)

@@ -10,30 +10,21 @@ Skipped when Chromium or Playwright is missing, like the other browser tests.
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
 from urllib.parse import quote
 
 import frappe
 import pytest
 
-from ts_sla.tests.server import LiveServer
+from ts_sla.tests.browser import ARTIFACTS, AVAILABLE, close_browser, open_browser
 from ts_sla.tests.utils import PASSWORD, TSSLATestCase, make_calendar
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(os.environ.get("TS_SLA_ARTIFACTS", Path(__file__).resolve().parents[3] / "test-artifacts"))
 MANAGER = "manager@ts-sla.test"
 CALENDAR = "Browser Test Shanghai Office"
 
-try:
-	from playwright.sync_api import expect, sync_playwright
-except ImportError:  # pragma: no cover - the test command installs it
-	sync_playwright = None
+if AVAILABLE:
+	from playwright.sync_api import expect
 
-pytestmark = pytest.mark.skipif(
-	sync_playwright is None or not os.path.exists(CHROMIUM), reason="needs playwright and Debian's chromium"
-)
+pytestmark = pytest.mark.skipif(not AVAILABLE, reason="needs playwright and Debian's chromium")
 
 
 def _drop_calendar() -> None:
@@ -48,19 +39,11 @@ class TestLoadHolidaysInBrowser(TSSLATestCase):
 		_drop_calendar()
 		make_calendar(CALENDAR)
 		frappe.db.commit()  # the server process sees committed data
-		ARTIFACTS.mkdir(parents=True, exist_ok=True)
-		cls.server = LiveServer().start()
-		cls.playwright = sync_playwright().start()
-		cls.browser = cls.playwright.chromium.launch(
-			executable_path=CHROMIUM,
-			args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync", "--disable-quic"],
-		)
+		open_browser(cls)
 
 	@classmethod
 	def tearDownClass(cls):
-		cls.browser.close()
-		cls.playwright.stop()
-		cls.server.stop()
+		close_browser(cls)
 		frappe.db.rollback()
 		_drop_calendar()
 		frappe.db.commit()

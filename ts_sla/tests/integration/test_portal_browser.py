@@ -11,8 +11,7 @@ import frappe
 import pytest
 
 from ts_sla.api import ticket as api
-from ts_sla.tests.browser import ARTIFACTS, AVAILABLE, launch, logged_in_page
-from ts_sla.tests.server import LiveServer
+from ts_sla.tests.browser import ARTIFACTS, AVAILABLE, close_browser, logged_in_page, open_browser
 from ts_sla.tests.utils import TSSLATestCase, make_team, set_system_time_zone
 
 if AVAILABLE:
@@ -33,15 +32,11 @@ class TestPortalInBrowser(TSSLATestCase):
 		frappe.db.set_single_value("TS SLA Settings", "auto_assign", 1)
 		set_system_time_zone(TSSLATestCase.TIME_ZONE)
 		frappe.db.commit()
-		ARTIFACTS.mkdir(parents=True, exist_ok=True)
-		cls.server = LiveServer().start()
-		cls.playwright, cls.browser = launch()
+		open_browser(cls)
 
 	@classmethod
 	def tearDownClass(cls):
-		cls.browser.close()
-		cls.playwright.stop()
-		cls.server.stop()
+		close_browser(cls)
 		frappe.db.rollback()
 		for name in frappe.get_all("Support Ticket", {"subject": SUBJECT}, pluck="name"):
 			frappe.delete_doc("Support Ticket", name, force=True, ignore_permissions=True)

@@ -8,8 +8,8 @@ import re
 import frappe
 import pytest
 
-from ts_sla.tests.browser import ARTIFACTS, AVAILABLE, launch, logged_in_page
-from ts_sla.tests.server import LiveServer, Worker
+from ts_sla.tests.browser import ARTIFACTS, AVAILABLE, close_browser, logged_in_page, open_browser
+from ts_sla.tests.server import Worker
 from ts_sla.tests.utils import TSSLATestCase, make_calendar, make_policy, make_ticket, set_system_time_zone
 
 if AVAILABLE:
@@ -39,22 +39,18 @@ class TestRepairInBrowser(TSSLATestCase):
 		make_calendar(CALENDAR, "Asia/Shanghai")
 		make_policy(POLICY, calendar=CALENDAR, targets={"P2": {"resolution_basis": "Business Hours"}})
 		frappe.db.commit()
-		ARTIFACTS.mkdir(parents=True, exist_ok=True)
 		# jobs the test bench queued with no worker running (search-index rebuilds after each migrate) would
 		# keep this worker busy for minutes before it reached the repair: start from an empty long queue
 		from frappe.utils.background_jobs import get_queue
 
 		get_queue("long").empty()
-		cls.server = LiveServer().start()
 		cls.worker = Worker("long").start()
-		cls.playwright, cls.browser = launch()
+		open_browser(cls)
 
 	@classmethod
 	def tearDownClass(cls):
-		cls.browser.close()
-		cls.playwright.stop()
+		close_browser(cls)
 		cls.worker.stop()
-		cls.server.stop()
 		frappe.db.rollback()
 		_drop()
 		frappe.db.commit()

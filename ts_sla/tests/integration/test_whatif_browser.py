@@ -12,8 +12,7 @@ import frappe
 import pytest
 
 from ts_sla.services import whatif
-from ts_sla.tests.browser import ARTIFACTS, AVAILABLE, launch, logged_in_page
-from ts_sla.tests.server import LiveServer
+from ts_sla.tests.browser import ARTIFACTS, AVAILABLE, close_browser, logged_in_page, open_browser
 from ts_sla.tests.utils import TSSLATestCase, make_policy, make_ticket
 
 if AVAILABLE:
@@ -58,15 +57,11 @@ class TestWhatIfInBrowser(TSSLATestCase):
 			)
 			cls.tickets[hours] = doc.name
 		frappe.db.commit()  # the server process sees committed data
-		ARTIFACTS.mkdir(parents=True, exist_ok=True)
-		cls.server = LiveServer().start()
-		cls.playwright, cls.browser = launch()
+		open_browser(cls)
 
 	@classmethod
 	def tearDownClass(cls):
-		cls.browser.close()
-		cls.playwright.stop()
-		cls.server.stop()
+		close_browser(cls)
 		frappe.db.rollback()
 		_clean()
 		frappe.db.commit()

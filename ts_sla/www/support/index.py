@@ -13,12 +13,5 @@ def get_context(context):
 	context.title = _("My Support Tickets")
 	context.tickets = portal.my_tickets()
 	context.show_sidebar = True
-	context.STATE_COLOURS = {
-		"On Track": "green",
-		"At Risk": "orange",
-		"Breached": "red",
-		"Paused": "blue",
-		"Met": "green",
-	}
-	context.PRIORITY_COLOURS = {"P0": "red", "P1": "orange", "P2": "blue", "P3": "gray"}
+	context.STATE_COLOURS, context.PRIORITY_COLOURS = portal.STATE_COLOURS, portal.PRIORITY_COLOURS
 	frappe.local.no_cache = 1

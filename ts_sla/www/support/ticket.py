@@ -25,11 +25,4 @@ def get_context(context):
 	context.actions = portal.actions(ticket)
 	context.received_label = portal.in_user_zone(ticket.received_at)
 	context.description_html = sanitize_html(ticket.description or "")
-	context.STATE_COLOURS = {
-		"On Track": "green",
-		"At Risk": "orange",
-		"Breached": "red",
-		"Paused": "blue",
-		"Met": "green",
-	}
-	context.PRIORITY_COLOURS = {"P0": "red", "P1": "orange", "P2": "blue", "P3": "gray"}
+	context.STATE_COLOURS, context.PRIORITY_COLOURS = portal.STATE_COLOURS, portal.PRIORITY_COLOURS

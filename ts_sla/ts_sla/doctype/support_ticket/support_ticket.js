@@ -128,16 +128,6 @@ const ACTIONS = {
 	},
 };
 
-function describe_time_left(minutes) {
-	const abs = Math.abs(minutes);
-	const text =
-		abs >= 1440
-			? __("{0} d {1} h", [Math.floor(abs / 1440), Math.floor((abs % 1440) / 60)])
-			: abs >= 60
-			? __("{0} h {1} min", [Math.floor(abs / 60), abs % 60])
-			: __("{0} min", [abs]);
-	return minutes >= 0 ? __("{0} left", [text]) : __("{0} overdue", [text]);
-}
 
 function render_clocks(frm, clocks, headline, explanation) {
 	const field = frm.get_field("clocks_html");
@@ -153,7 +143,7 @@ function render_clocks(frm, clocks, headline, explanation) {
 				? __("stopped {0}", [frappe.datetime.str_to_user(c.stopped_at)])
 				: c.paused
 				? __("paused")
-				: describe_time_left(c.minutes_left);
+				: ts_sla.time_left(c.minutes_left);
 			// on a phone the due time moves under the time left and "Used" is left out: the table fits 390 px
 			const due = frappe.datetime.str_to_user(c.due);
 			return `<tr data-clock="${c.clock}">

@@ -4,19 +4,9 @@
 
 const TS_PRIORITY_COLOURS = { P0: "red", P1: "orange", P2: "blue", P3: "gray" };
 
-function ts_time_left(value) {
+function ts_minutes_left(value) {
 	// the stored value is in the system zone: compare it with the system zone's now, not the reader's
-	const minutes = Math.round(
-		moment(value).diff(moment(frappe.datetime.system_datetime()), "minutes", true)
-	);
-	const abs = Math.abs(minutes);
-	const text =
-		abs >= 1440
-			? __("{0} d {1} h", [Math.floor(abs / 1440), Math.floor((abs % 1440) / 60)])
-			: abs >= 60
-			? __("{0} h {1} min", [Math.floor(abs / 60), abs % 60])
-			: __("{0} min", [abs]);
-	return { minutes, text: minutes >= 0 ? __("{0} left", [text]) : __("{0} overdue", [text]) };
+	return Math.round(moment(value).diff(moment(frappe.datetime.system_datetime()), "minutes", true));
 }
 
 frappe.listview_settings["Support Ticket"] = {
@@ -36,9 +26,9 @@ frappe.listview_settings["Support Ticket"] = {
 		},
 		next_due(value) {
 			if (!value) return "—";
-			const left = ts_time_left(value);
-			const colour = left.minutes < 0 ? "text-danger" : left.minutes < 60 ? "text-warning" : "text-muted";
-			return `<span class="${colour}" style="white-space: nowrap" title="${frappe.datetime.str_to_user(value)}">${left.text}</span>`;
+			const minutes = ts_minutes_left(value);
+			const colour = minutes < 0 ? "text-danger" : minutes < 60 ? "text-warning" : "text-muted";
+			return `<span class="${colour}" style="white-space: nowrap" title="${frappe.datetime.str_to_user(value)}">${ts_sla.time_left(minutes)}</span>`;
 		},
 	},
 	onload(listview) {

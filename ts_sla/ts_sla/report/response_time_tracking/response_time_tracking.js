@@ -8,13 +8,6 @@ const TS_RUNNING = {
 	resolution_met: "resolution_met",
 };
 
-function ts_duration(minutes) {
-	const m = Math.round(minutes);
-	if (m >= 1440) return __("{0} d {1} h", [Math.floor(m / 1440), Math.floor((m % 1440) / 60)]);
-	if (m >= 60) return __("{0} h {1} min", [Math.floor(m / 60), m % 60]);
-	return __("{0} min", [m]);
-}
-
 frappe.query_reports["Response Time Tracking"] = {
 	filters: [
 		{ fieldname: "from_date", label: __("From Date"), fieldtype: "Date", default: frappe.datetime.add_days(frappe.datetime.get_today(), -6), reqd: 1 },
@@ -27,7 +20,7 @@ frappe.query_reports["Response Time Tracking"] = {
 	formatter(value, row, column, data, default_formatter) {
 		if (["response_minutes", "resolution_minutes"].includes(column.fieldname) && data && !data.is_total_row) {
 			// "2 h 15 min" of the clock's own (business) time, not a wall-clock difference
-			return value == null ? `<span class="text-muted">—</span>` : ts_duration(value);
+			return value == null ? `<span class="text-muted">—</span>` : ts_sla.duration(value);
 		}
 		const flag = TS_RUNNING[column.fieldname];
 		if (data && !data.is_total_row && flag && data[flag] == null && !data[column.fieldname]) {
