@@ -312,6 +312,7 @@ def _tickets(draft: Draft) -> list:
 			_text(ticket.resolved_at),
 			ticket.sla_policy,
 			ticket.support_calendar,
+			ticket.support_team,
 		)
 		.where(_conditions(draft, ticket))
 		.orderby(ticket.received_at)
@@ -451,6 +452,7 @@ def replay(draft: Draft, progress: Callable[[int, int], None] | None = None, as_
 		return get_calendar(name or None)
 
 	stats: dict[tuple[str, str], dict] = {}
+	team_stats: dict[tuple[str, str], dict] = {}
 	changes: list[dict] = []
 	changed_tickets: set[str] = set()
 	worse: set[str] = set()
@@ -468,6 +470,7 @@ def replay(draft: Draft, progress: Callable[[int, int], None] | None = None, as_
 		resolved,
 		policy_name,
 		ticket_calendar,
+		team,
 	) in enumerate(rows, 1):
 		if progress and done % step == 0:
 			progress(done, total)
@@ -502,27 +505,31 @@ def replay(draft: Draft, progress: Callable[[int, int], None] | None = None, as_
 					after = outcome(
 						new_cal, new_target, received, stop, clock_pauses, as_of, cancelled, measured
 					)
-				group = stats.get((priority, clock))
-				if group is None:
-					group = stats[(priority, clock)] = {
-						"tickets": 0,
-						"current": Side(),
-						"draft": Side(),
-						"met_to_breached": 0,
-						"breached_to_met": 0,
-					}
-				group["tickets"] += 1
-				group["current"].add(before)
-				group["draft"].add(after)
 				state_before = before[1] if before else None
 				state_after = after[1] if after else None
+				# the same figures by priority and by team (a ticket without a team is its own group)
+				for key, table in (((priority, clock), stats), ((team or "", clock), team_stats)):
+					group = table.get(key)
+					if group is None:
+						group = table[key] = {
+							"tickets": 0,
+							"current": Side(),
+							"draft": Side(),
+							"met_to_breached": 0,
+							"breached_to_met": 0,
+						}
+					group["tickets"] += 1
+					group["current"].add(before)
+					group["draft"].add(after)
+					if state_before == MET and state_after == BREACHED:
+						group["met_to_breached"] += 1
+					elif state_before == BREACHED and state_after == MET:
+						group["breached_to_met"] += 1
 				if state_before == state_after:
 					continue
 				if state_before == MET and state_after == BREACHED:
-					group["met_to_breached"] += 1
 					worse.add(name)
 				elif state_before == BREACHED and state_after == MET:
-					group["breached_to_met"] += 1
 					better.add(name)
 				changed_tickets.add(name)
 				if len(changes) < MAX_CHANGES:
@@ -544,26 +551,35 @@ def replay(draft: Draft, progress: Callable[[int, int], None] | None = None, as_
 			skipped.append({"ticket": name, "reason": _("SLA Policy {0} not found").format(policy_name)})
 	if progress:
 		progress(total, total)
-	return summarise(draft, total, stats, changes, changed_tickets, worse, better, skipped)
+	result = summarise(draft, total, stats, changes, changed_tickets, worse, better, skipped)
+	result["teams"] = _figures(team_stats, "team")
+	return result
 
 
-def summarise(draft, total, stats, changes, changed_tickets, worse, better, skipped) -> dict:
-	groups = []
-	totals = {"current": [0, 0], "draft": [0, 0]}
-	for (priority, clock), group in sorted(stats.items()):
+def _figures(stats: dict, key: str) -> list[dict]:
+	"""One row per (``key``, clock): ticket count, changes both ways and each side's figures."""
+	rows = []
+	for (value, clock), group in sorted(stats.items()):
 		row = {
-			"priority": priority,
+			key: value,
 			"clock": clock,
 			"tickets": group["tickets"],
 			"met_to_breached": group["met_to_breached"],
 			"breached_to_met": group["breached_to_met"],
 		}
 		for side in ("current", "draft"):
-			figures = group[side].figures()
-			row[side] = figures
-			totals[side][0] += figures["met"]
-			totals[side][1] += figures["breached"]
-		groups.append(row)
+			row[side] = group[side].figures()
+		rows.append(row)
+	return rows
+
+
+def summarise(draft, total, stats, changes, changed_tickets, worse, better, skipped) -> dict:
+	groups = _figures(stats, "priority")
+	totals = {"current": [0, 0], "draft": [0, 0]}
+	for row in groups:
+		for side in ("current", "draft"):
+			totals[side][0] += row[side]["met"]
+			totals[side][1] += row[side]["breached"]
 
 	def met_percent(met_breached):
 		met, breached = met_breached

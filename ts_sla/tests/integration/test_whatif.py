@@ -98,10 +98,22 @@ class TestWhatIf(TSSLATestCase):
 		breached_anyway = closed("P2", received, "2023-10-26 15:00:00")  # 30 h: breached either way
 		closed("P1", received, "2023-10-25 16:00:00")  # 7 h, P1 unchanged
 		closed("P2", "2023-09-30 09:00:00", "2023-09-30 21:00:00")  # 12 h, before the period
+		frappe.db.set_value("Support Ticket", late, "support_team", "Network Team", update_modified=False)
 		stored = frappe.db.get_value(
 			"Support Ticket", late, ["resolution_status", "resolution_due", "modified"]
 		)
 		started, result = self.simulate(policy=draft_policy(P2={"resolution_time": 8}))
+		# the same comparison by team (a ticket without one is its own group)
+		teams = {(t["team"], t["clock"]): t for t in result["teams"]}
+		self.assertEqual(
+			(
+				teams[("Network Team", "Resolution")]["tickets"],
+				teams[("Network Team", "Resolution")]["met_to_breached"],
+			),
+			(1, 1),
+		)
+		self.assertEqual(teams[("", "Resolution")]["met_to_breached"], 1)
+		self.assertEqual(teams[("", "Resolution")]["tickets"], 6)
 
 		self.assertEqual(
 			changes(result),

@@ -73,11 +73,14 @@ def _basis(now: str, draft: str) -> str:
 
 def rows(result: dict) -> list[dict]:
 	out = []
-	for group in result["groups"]:
+	by_team = [{**g, "priority": g["team"] or _("(no team)")} for g in result.get("teams") or []]
+	for section, group in [(_("By Priority"), g) for g in result["groups"]] + [
+		(_("By Team"), g) for g in by_team
+	]:
 		now, draft = group["current"], group["draft"]
 		out.append(
 			{
-				"section": _("By Priority"),
+				"section": section,
 				"priority": group["priority"],
 				"clock": _(group["clock"]),
 				"basis": _basis(now["basis"], draft["basis"]),
