@@ -294,6 +294,19 @@ class TestDeskInBrowser(TSSLATestCase):
 					page.screenshot(path=str(ARTIFACTS / "workspace.png"), full_page=True)
 				page.context.close()
 
+	def test_the_manager_reads_monitor_health_on_the_settings_form(self):
+		page = self.page_for(MANAGER)
+		page.goto(f"{self.server.url}/app/ts-sla-settings")
+		health = page.locator(".frappe-control[data-fieldname='monitor_health_html'] table")
+		expect(health).to_contain_text("Due backlog")
+		expect(health.locator(".indicator-pill")).to_have_count(1)
+		self.assertEqual(page.errors, [])
+		page = self.page_for(SUPERVISOR)  # may read the settings, not the monitor's figures
+		page.goto(f"{self.server.url}/app/ts-sla-settings")
+		page.wait_for_selector(".frappe-control[data-fieldname='default_policy']")
+		expect(page.locator(".frappe-control[data-fieldname='monitor_health_html'] table")).to_have_count(0)
+		self.assertEqual(page.errors, [])
+
 	def test_sidebar_assignment_is_the_assign_action(self):
 		from ts_sla.tests.utils import make_ticket
 

@@ -162,6 +162,36 @@ class TestPortal(TSSLATestCase):
 		self.assertEqual(self.fresh(name, "status"), "Confirmed")
 		self.assertEqual(frappe.db.get_value("Support Ticket", name, "customer_satisfaction"), 4)
 
+	def test_a_desk_user_follows_their_own_tickets_on_the_portal_too(self):
+		from ts_sla.tests.utils import make_user
+
+		desk_user = "desk.portal.reporter@ts-sla.test"
+		make_user(desk_user, [])
+		frappe.db.set_value("User", desk_user, "user_type", "System User")
+		mine = self.committed(reporter_user=desk_user)
+		theirs = self.committed(reporter_user=REPORTER)
+		session = self.server.session(desk_user, PASSWORD)
+		listing = session.get(self.url("/support"), timeout=30)
+		self.assertEqual(listing.status_code, 200)
+		self.assertIn(mine, listing.text)
+		self.assertNotIn(theirs, listing.text)
+		self.assertEqual(session.get(self.url(f"/support/{mine}"), timeout=30).status_code, 200)
+		self.assertEqual(session.get(self.url(f"/support/{theirs}"), timeout=30).status_code, 404)
+		response = session.post(
+			self.url(method("portal.create_ticket")),
+			json={"subject": SUBJECT, "description": "From the Desk user", "problem_type": "Software"},
+			timeout=60,
+		)
+		self.assertEqual(response.status_code, 200, response.text)
+		frappe.db.rollback()
+		created = frappe.db.get_value(
+			"Support Ticket",
+			response.json()["message"]["name"],
+			["reporter_user", "reporter_type"],
+			as_dict=True,
+		)
+		self.assertEqual((created.reporter_user, created.reporter_type), (desk_user, "Internal Employee"))
+
 	def test_another_reporter_gets_nothing_of_a_ticket(self):
 		name = self.committed(reporter_user=REPORTER)
 		stranger = self.server.session(STRANGER, PASSWORD)
