@@ -22,6 +22,7 @@ import time
 
 import frappe
 from frappe.utils import now_datetime
+from seed import template_row
 
 PREFIX = "TS-BENCH-"
 COUNT = 1_000_000
@@ -29,30 +30,19 @@ WEEKS = 104
 
 
 def bulk_insert(count: int) -> None:
-	from ts_sla.tests.utils import make_ticket
-
-	frappe.flags.mute_emails = True
-	template = make_ticket(
-		priority="P2", received_at=now_datetime().replace(microsecond=0) - dt.timedelta(days=1)
+	# received_at, priority, subject, the outcome and status are set per row below
+	row, columns = template_row(
+		dt.timedelta(days=1),
+		skip=(
+			"received_at",
+			"priority",
+			"subject",
+			"response_status",
+			"resolution_status",
+			"customer_satisfaction",
+			"status",
+		),
 	)
-	row = frappe.db.get_value("Support Ticket", template.name, "*", as_dict=True)
-	frappe.delete_doc("Support Ticket", template.name, force=True, ignore_permissions=True)
-	skip = {
-		"name",
-		"_user_tags",
-		"_comments",
-		"_assign",
-		"_liked_by",
-		"_seen",
-		"received_at",
-		"priority",
-		"subject",
-		"response_status",
-		"resolution_status",
-		"customer_satisfaction",
-		"status",
-	}
-	columns = [c for c in row if c not in skip]
 	head = (
 		"INSERT INTO `tabSupport Ticket` (`name`, `received_at`, `priority`, `subject`, `response_status`, "
 		"`resolution_status`, `customer_satisfaction`, `status`, {}) VALUES ".format(

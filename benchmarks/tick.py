@@ -20,6 +20,7 @@ import time
 
 import frappe
 from frappe.utils import now_datetime
+from seed import template_row
 
 NAIVE_SAMPLE = 5000
 PREFIX = "TS-19990101-"
@@ -28,17 +29,7 @@ PREFIX = "TS-19990101-"
 def bulk_insert(count: int) -> None:
 	"""Open P2 tickets with their deadlines and next check instant computed by the real code for one
 	ticket, copied into ``count`` rows by multi-row INSERTs (benchmark data only)."""
-	from ts_sla.tests.utils import make_ticket
-
-	frappe.flags.mute_emails = True
-	template = make_ticket(
-		priority="P2", received_at=now_datetime().replace(microsecond=0) - dt.timedelta(hours=1)
-	)
-	row = frappe.db.get_value("Support Ticket", template.name, "*", as_dict=True)
-	frappe.delete_doc("Support Ticket", template.name, force=True, ignore_permissions=True)
-	columns = [
-		c for c in row if c not in ("name", "_user_tags", "_comments", "_assign", "_liked_by", "_seen")
-	]
+	row, columns = template_row(dt.timedelta(hours=1))
 	future = now_datetime() + dt.timedelta(days=1)
 	sql = "INSERT INTO `tabSupport Ticket` (`name`, {}) VALUES ".format(", ".join(f"`{c}`" for c in columns))
 	batch = 5000

@@ -23,7 +23,7 @@ import sys
 import time
 
 import frappe
-from frappe.utils import now_datetime
+from seed import template_row
 
 COUNT = 100_000
 NAIVE_SAMPLE = 2000
@@ -36,17 +36,8 @@ def bulk_insert(count: int) -> int:
 	"""Closed tickets with random receipts, responses and resolutions, copied from one real ticket's row by
 	multi-row INSERTs, and a pause (response and resolution) on about a fifth of them. Returns the pauses."""
 	from ts_sla.setup.defaults import DEFAULT_POLICY
-	from ts_sla.tests.utils import make_ticket
 
-	frappe.flags.mute_emails = True
-	template = make_ticket(
-		priority="P2", received_at=now_datetime().replace(microsecond=0) - dt.timedelta(hours=1)
-	)
-	row = frappe.db.get_value("Support Ticket", template.name, "*", as_dict=True)
-	frappe.delete_doc("Support Ticket", template.name, force=True, ignore_permissions=True)
-	columns = [
-		c for c in row if c not in ("name", "_user_tags", "_comments", "_assign", "_liked_by", "_seen")
-	]
+	row, columns = template_row(dt.timedelta(hours=1))
 	policy = DEFAULT_POLICY
 	calendar = frappe.db.get_value("SLA Policy", policy, "support_calendar")
 	rng = random.Random(16)
