@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import frappe
 from frappe import _
 from frappe.utils import format_datetime, get_datetime, get_system_timezone, now_datetime
+from frappe.utils.caching import request_cache
 from frappe.utils.html_utils import sanitize_html
 
 from ts_sla.services import guard, lifecycle, permissions, sla
@@ -50,7 +51,13 @@ def require_login() -> str:
 
 
 def user_zone(user: str | None = None) -> str:
-	return frappe.db.get_value("User", user or frappe.session.user, "time_zone") or get_system_timezone()
+	return _zone_of(user or frappe.session.user)
+
+
+@request_cache
+def _zone_of(user: str) -> str:
+	"""The reader's time zone, read once per request (a page shows many datetimes)."""
+	return frappe.db.get_value("User", user, "time_zone") or get_system_timezone()
 
 
 def in_user_zone(value, user: str | None = None) -> str:
