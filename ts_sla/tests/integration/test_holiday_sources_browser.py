@@ -15,8 +15,8 @@ from urllib.parse import quote
 import frappe
 import pytest
 
-from ts_sla.tests.browser import ARTIFACTS, AVAILABLE, close_browser, open_browser
-from ts_sla.tests.utils import PASSWORD, TSSLATestCase, make_calendar
+from ts_sla.tests.browser import ARTIFACTS, AVAILABLE, close_browser, logged_in_page, open_browser
+from ts_sla.tests.utils import TSSLATestCase, make_calendar
 
 MANAGER = "manager@ts-sla.test"
 CALENDAR = "Browser Test Shanghai Office"
@@ -50,15 +50,8 @@ class TestLoadHolidaysInBrowser(TSSLATestCase):
 		super().tearDownClass()
 
 	def test_manager_previews_and_loads_china_2023(self):
-		context = self.browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
-		page = context.new_page()
-		page.set_default_timeout(30000)
+		page = logged_in_page(self.browser, self.server.url, MANAGER)
 		try:
-			page.goto(f"{self.server.url}/login")
-			page.fill("#login_email", MANAGER)
-			page.fill("#login_password", PASSWORD)
-			page.click(".page-card-actions .btn-login")
-			page.wait_for_url("**/app**")
 			page.goto(f"{self.server.url}/app/support-calendar/{quote(CALENDAR)}")
 			page.locator("button", has_text="Load Holidays").first.click()
 
@@ -89,7 +82,7 @@ class TestLoadHolidaysInBrowser(TSSLATestCase):
 			page.screenshot(path=str(ARTIFACTS / "failed-calendar-load-holidays.png"))
 			raise
 		finally:
-			context.close()
+			page.context.close()
 
 		frappe.db.rollback()  # read what the server committed
 		doc = frappe.get_doc("Support Calendar", CALENDAR)
