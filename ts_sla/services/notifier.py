@@ -143,8 +143,11 @@ def public_reply(ticket, message: str) -> str:
 			indicator="orange",
 			alert=True,
 		)
-		return frappe.db.get_value(
-			"Communication", {"reference_doctype": ticket.doctype, "reference_name": ticket.name}, "name"
+		return frappe.db.get_value(  # the one just recorded, not an earlier reply on the ticket
+			"Communication",
+			{"reference_doctype": ticket.doctype, "reference_name": ticket.name},
+			"name",
+			order_by="creation desc",
 		)
 
 
