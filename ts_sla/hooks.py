@@ -52,7 +52,13 @@ override_doctype_class = {"Email Account": "ts_sla.services.mail_intake.TicketEm
 # ------------------------------------------------------------------------------
 doc_events = {
 	"Comment": {"after_insert": "ts_sla.services.responses.on_comment"},
-	"Communication": {"after_insert": "ts_sla.services.responses.on_communication"},
+	"Communication": {
+		"before_insert": "ts_sla.services.issues.link_communication",
+		"after_insert": "ts_sla.services.responses.on_communication",
+	},
+	# ERPNext (only fire where it is installed): calendars follow their Holiday List; Issues become tickets
+	"Holiday List": {"on_update": "ts_sla.services.holiday_sources.on_holiday_list_update"},
+	"Issue": {"after_insert": "ts_sla.services.issues.on_issue_insert"},
 	# a ticket's assignment changes only through its Assign action
 	"ToDo": {"validate": "ts_sla.services.lifecycle.check_todo"},
 }
@@ -64,7 +70,12 @@ app_include_js = "/assets/ts_sla/js/ts_sla.js"
 doctype_js = {
 	"Support Calendar": "public/js/repair_progress.js",
 	"SLA Policy": "public/js/repair_progress.js",
+	# ERPNext's Issue form: the "Create Support Ticket" button (no Issue form on a plain Frappe site)
+	"Issue": "public/js/issue.js",
 }
+
+# ERPNext's Customer form: its Support Tickets among the connections, with counts
+override_doctype_dashboards = {"Customer": "ts_sla.services.erpnext.customer_dashboard"}
 
 # Scheduler: one minute tick (indexed, set-based); the daily progress cut-off check
 # ----------------------------------------------------------------------------------

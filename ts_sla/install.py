@@ -2,6 +2,8 @@
 
 import frappe
 
+from ts_sla.services import erpnext
+
 ROLES = ("Support Agent", "Support Engineer", "Support Supervisor", "Support Manager")
 MODULE = "TS SLA"
 
@@ -34,12 +36,15 @@ def after_install() -> None:
 
 	create_defaults()
 	ensure_indexes()
+	erpnext.sync_custom_fields()
 
 
 def after_migrate() -> None:
+	"""Indexes, and the ERPNext Custom Fields (ERPNext may have been installed after ts_sla)."""
 	from ts_sla.setup.indexes import ensure_indexes
 
 	ensure_indexes()
+	erpnext.sync_custom_fields()
 
 
 def before_tests() -> None:
@@ -51,7 +56,9 @@ def before_tests() -> None:
 
 
 def before_uninstall() -> None:
-	"""Remove what module-based uninstall would leave: our roles and records that link to our doctypes."""
+	"""Remove what module-based uninstall would leave: our Custom Fields (on ERPNext's doctypes too), our
+	roles and records that link to our doctypes."""
+	erpnext.remove_custom_fields()
 	doctypes = frappe.get_all("DocType", filters={"module": MODULE}, pluck="name")
 	for doctype, field in DYNAMIC_REFERENCES:
 		if doctypes and frappe.db.table_exists(doctype) and frappe.db.has_column(doctype, field):

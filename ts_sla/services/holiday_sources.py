@@ -446,3 +446,71 @@ def tell_managers(calendar: str, message: str) -> None:
 				"email_content": message,
 			},
 		)
+
+
+# -- an ERPNext Holiday List ---------------------------------------------------------------------------------
+
+#: The ``source`` of the rows a calendar takes from an ERPNext/HRMS Holiday List: "Holiday List:<name>".
+HOLIDAY_LIST_PREFIX = "Holiday List:"
+
+
+def holiday_list_tag(holiday_list: str) -> str:
+	return f"{HOLIDAY_LIST_PREFIX}{holiday_list}"
+
+
+def holiday_list_schedule(holiday_list: str) -> Schedule:
+	"""A Holiday List's holidays as a source. Its weekly offs (rows flagged ``weekly_off``: the Sundays and
+	Saturdays ERPNext fills in) are left out: the calendar's working hours already say which days are worked,
+	and a weekly off there would close a day the calendar works. A Holiday List has no make-up working days."""
+	filters = {"parenttype": "Holiday List", "parent": holiday_list}
+	if frappe.db.has_column("Holiday", "weekly_off"):
+		filters["weekly_off"] = 0
+	rows = frappe.get_all(
+		"Holiday", filters=filters, fields=["holiday_date", "description"], order_by="holiday_date asc"
+	)
+	from_date = frappe.db.get_value("Holiday List", holiday_list, "from_date")
+	days = {}
+	for row in rows:
+		text = frappe.utils.strip_html(row.description or "").strip()
+		days.setdefault(getdate(row.holiday_date), Day(getdate(row.holiday_date), text[:140] or _("Holiday")))
+	year = getdate(from_date).year if from_date else now_datetime().year
+	return Schedule(holiday_list_tag(holiday_list), year, tuple(days[d] for d in sorted(days)))
+
+
+def follow_holiday_list(calendar) -> Plan | None:
+	"""Keep a Support Calendar's holiday rows in step with the Holiday List it links (no save): rows of that
+	list are added and removed as the list has them, rows of a list it no longer links go. Hand-made rows and
+	other sources' rows win on their dates; make-up working days are never touched."""
+	if not calendar.meta.has_field("holiday_list"):
+		return None
+	name = calendar.get("holiday_list")
+	tag = holiday_list_tag(name) if name else None
+	stale = [
+		r for r in calendar.holidays if (r.source or "").startswith(HOLIDAY_LIST_PREFIX) and r.source != tag
+	]
+	if stale:
+		calendar.set("holidays", [r for r in calendar.holidays if r not in stale])
+		for idx, row in enumerate(calendar.holidays, start=1):
+			row.idx = idx
+	if not name:
+		return None
+	plan = plan_load(calendar, holiday_list_schedule(name))
+	if plan.changed:
+		apply_plan(calendar, plan)
+	return plan
+
+
+def on_holiday_list_update(doc, method=None) -> None:
+	"""hooks doc_events "Holiday List" on_update: every Support Calendar that links the list takes its changes
+	(the calendar's save repairs the open tickets whose deadlines move, with a timeline note)."""
+	if not frappe.get_meta("Support Calendar").has_field("holiday_list"):
+		return
+	for name in frappe.get_all("Support Calendar", filters={"holiday_list": doc.name}, pluck="name"):
+		calendar = frappe.get_doc("Support Calendar", name)
+		plan = plan_load(calendar, holiday_list_schedule(doc.name))
+		if not plan.changed:
+			continue
+		calendar.flags.ts_reason = _("kept in step with Holiday List {0}: {1}").format(
+			doc.name, plan.summary()
+		)
+		calendar.save(ignore_permissions=True)  # the list's editor keeps the calendars that follow it

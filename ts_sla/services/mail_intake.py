@@ -7,7 +7,8 @@ time is the mail's Date, and an auto-reply or a bounce must not open one. So the
 (``TicketEmailAccount``, declared in hooks ``override_doctype_class``) hands Frappe a ``TicketMail`` for each
 mail it pulls: an ``InboundMail`` that
 
-- creates a ticket from a person's new mail with the full intake (``new_ticket``) and none from a machine's,
+- creates a ticket from a person's new mail with the full intake (``new_ticket``) and none from a machine's;
+  a sender who is a Contact is linked as the ticket's contact, and on ERPNext the contact's Customer too,
 - also threads a mail whose subject names a ticket as ``[TS-YYYYMMDD-NNN]`` (the subject of ts_sla's public
   replies) when the sender is the ticket's reporter or a member of staff; Frappe itself threads by the
   In-Reply-To header (a reply to any mail ts_sla sent) and by ``(#TS-…)`` in the subject (the Desk's),
@@ -32,7 +33,7 @@ from frappe.email.receive import InboundMail
 from frappe.utils import escape_html, get_datetime, sanitize_html
 from frappe.utils.user import is_system_user
 
-from ts_sla.services import guard, lifecycle
+from ts_sla.services import guard, lifecycle, reporters
 from ts_sla.services.states import FINAL, WAITING
 
 TICKET = "Support Ticket"
@@ -170,6 +171,8 @@ def new_ticket(mail: InboundMail) -> str | None:
 			"received_at": mail.date,
 			"problem_type": MAIL_PROBLEM_TYPE,
 			**reporter_of(mail.from_email, sender_name(mail.mail) or mail.from_real_name),
+			# a Contact with the sender's address: the ticket links it (and, on ERPNext, its Customer)
+			**reporters.linked_by_email(mail.from_email),
 		}
 	)
 	ticket.insert(ignore_permissions=True)  # the mailbox is the channel: no session user opens it

@@ -4,7 +4,9 @@
 - Support Engineer: works the tickets of their teams (assigned to them, or owned, led or asked for help by
   a team they are an active member of).
 - Support Supervisor (and Support Manager, System Manager): everything operational.
-- A reporter with a user (any other logged-in user): only the tickets whose ``reporter_user`` is them.
+- A reporter with a user (any other logged-in user): only the tickets whose ``reporter_user`` is them; on
+  ERPNext, with TS SLA Settings' "Portal Users See Their Customer's Tickets", also (read only) the tickets of
+  the customers whose Portal Users table lists them.
 - Guest: nothing.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
+from ts_sla.services import erpnext
 from ts_sla.services.states import AGENT, CLOSED, ENGINEER, MANAGER, SUPERVISOR, allowed_in
 from ts_sla.services.teams import user_teams
 
@@ -55,13 +58,30 @@ def is_reporter(ticket, user: str | None = None) -> bool:
 	return bool(ticket.reporter_user) and ticket.reporter_user == user and user != "Guest"
 
 
+def is_customer_reader(ticket, user: str | None = None) -> bool:
+	"""A portal user of the ticket's customer, when the setting lets them read its tickets."""
+	user = user or frappe.session.user
+	customer = ticket.get("customer")
+	return bool(customer) and customer in erpnext.portal_customers(user)
+
+
+def reporter_condition(user: str) -> str:
+	"""SQL: the tickets a reporter reads (their own; their customers' when allowed)."""
+	own = f"`tabSupport Ticket`.`reporter_user` = {frappe.db.escape(user)}"
+	customers = erpnext.portal_customers(user)
+	if not customers:
+		return own
+	listed = ", ".join(frappe.db.escape(c) for c in customers)
+	return f"({own} or `tabSupport Ticket`.`customer` in ({listed}))"
+
+
 def get_permission_query_conditions(user: str | None = None) -> str:
 	"""List / report filter for Support Ticket."""
 	user = user or frappe.session.user
 	if is_staff(user):
 		return ""
 	quoted = frappe.db.escape(user)
-	own = f"`tabSupport Ticket`.`reporter_user` = {quoted}"
+	own = reporter_condition(user)
 	if ENGINEER not in roles(user):
 		return own
 	teams = user_teams(user)
@@ -104,6 +124,8 @@ def has_permission(doc, ptype: str = "read", user: str | None = None) -> bool | 
 		return None
 	if is_reporter(doc, user):
 		return ptype in ("read", "print", "email")
+	if is_customer_reader(doc, user):
+		return ptype in ("read", "print")
 	return False
 
 

@@ -19,7 +19,7 @@ from frappe.utils import format_datetime, get_datetime, get_system_timezone, now
 from frappe.utils.caching import request_cache
 from frappe.utils.html_utils import sanitize_html
 
-from ts_sla.services import guard, lifecycle, permissions, sla
+from ts_sla.services import erpnext, guard, lifecycle, permissions, reporters, sla
 from ts_sla.services.states import FINAL, PRIORITIES, WAITING
 
 #: What a reporter may type when opening a ticket (the rest is the support team's to set).
@@ -82,13 +82,39 @@ def own_ticket(name: str, user: str | None = None):
 	return frappe.get_doc("Support Ticket", name)
 
 
-def my_tickets(user: str | None = None) -> list[dict]:
-	"""The reporter's tickets, newest first, with what the list shows."""
+def visible_ticket(name: str, user: str | None = None):
+	"""The ticket, when the user is its reporter or (when the setting allows it) a portal user of its
+	customer; the same answer for a ticket they may not see and a missing one."""
 	user = user or frappe.session.user
+	customers = erpnext.portal_customers(user)
+	if customers and isinstance(name, str) and name:
+		customer = frappe.db.get_value("Support Ticket", name, "customer")
+		if customer and customer in customers:
+			return frappe.get_doc("Support Ticket", name)
+	return own_ticket(name, user)
+
+
+def my_tickets(user: str | None = None) -> list[dict]:
+	"""The reporter's tickets (and their customers' when the setting allows it), newest first, with what the
+	list shows."""
+	user = user or frappe.session.user
+	customers = erpnext.portal_customers(user)
+	or_filters = {"reporter_user": user}
+	if customers:
+		or_filters["customer"] = ("in", customers)
 	rows = frappe.get_all(
 		"Support Ticket",
-		filters={"reporter_user": user},
-		fields=["name", "subject", "status", "priority", "sla_state", "next_due", "received_at"],
+		or_filters=or_filters,
+		fields=[
+			"name",
+			"subject",
+			"status",
+			"priority",
+			"sla_state",
+			"next_due",
+			"received_at",
+			"reporter_name",
+		],
 		order_by="received_at desc",
 		limit_page_length=200,
 	)
@@ -149,7 +175,7 @@ def actions(ticket) -> list[str]:
 	"""The answers that are the reporter's now (their own reply aside)."""
 	allowed = permissions.allowed_actions(ticket)
 	out = [a for a in ("confirm", "reject_resolution", "rate") if a in allowed]
-	if ticket.status not in FINAL:
+	if ticket.status not in FINAL and permissions.is_reporter(ticket):  # a customer's colleague only reads
 		out.insert(0, "reply")
 	return out
 
@@ -181,6 +207,10 @@ def create_ticket(values: dict, files: list | None = None) -> str:
 	if suggested is not None and suggested not in PRIORITIES:
 		frappe.throw(_("Priority must be P0, P1, P2 or P3"), title=_("Invalid priority"))
 	email = frappe.db.get_value("User", user, "email") or user
+	# on ERPNext: the customer the user is a portal user of, and their contact
+	linked = reporters.linked_by_email(email)
+	if customer := erpnext.customer_of_user(user):
+		linked |= {"customer": customer}
 	doc = frappe.get_doc(
 		{
 			"doctype": "Support Ticket",
@@ -195,6 +225,7 @@ def create_ticket(values: dict, files: list | None = None) -> str:
 			"contact_method": values.get("contact_method") or "Email",
 			"contact_detail": values.get("contact_detail") or email,
 			"received_at": now_datetime(),
+			**{k: v for k, v in linked.items() if k in ("contact", "customer")},
 		}
 	)
 	doc.flags.ts_portal_suggestion = suggested

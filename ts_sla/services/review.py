@@ -12,7 +12,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, cint, get_datetime, getdate, today
 
-from ts_sla.services import permissions, whatif
+from ts_sla.services import erpnext, permissions, whatif
 from ts_sla.services.sla import percentile
 from ts_sla.services.states import PRIORITIES
 
@@ -125,11 +125,16 @@ def received_between(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.date
 	return get_datetime(f"{start} 00:00:00"), get_datetime(f"{end} 23:59:59.999999")
 
 
+def ticket_fields() -> list[str]:
+	"""TICKET_FIELDS, and the customer where ERPNext gives the ticket one."""
+	return [*TICKET_FIELDS, "customer"] if erpnext.has_field("Support Ticket", "customer") else TICKET_FIELDS
+
+
 def week_tickets(start: dt.date, end: dt.date, extra_filters: dict | None = None) -> list:
 	filters = {"received_at": ("between", list(received_between(start, end)))}
 	filters.update(extra_filters or {})
 	return frappe.get_list(
-		"Support Ticket", filters=filters, fields=TICKET_FIELDS, order_by="received_at asc"
+		"Support Ticket", filters=filters, fields=ticket_fields(), order_by="received_at asc"
 	)
 
 
@@ -180,6 +185,10 @@ def build(day=None) -> dict:
 		by["priority"][t.priority].append(t)
 		by["team"][t.support_team or _("(no team)")].append(t)
 		by["engineer"][names.get(t.assigned_to) or t.assigned_to or _("(unassigned)")].append(t)
+	if any(t.get("customer") for t in tickets):  # the section appears when the field is in use
+		by["customer"] = defaultdict(list)
+		for t in tickets:
+			by["customer"][t.get("customer") or _("(no customer)")].append(t)
 	return {
 		"start": start,
 		"end": end,

@@ -16,7 +16,7 @@ from frappe import _
 from frappe.utils import get_system_timezone, now_datetime
 
 from ts_sla.services.clocks import aware, engine_error, get_calendar, make_target, naive
-from ts_sla.services.policy import find_policy, priority_row
+from ts_sla.services.policy import find_policy, priority_row, why
 from ts_sla.services.states import (
 	CANCELLED,
 	CONFIRMED,
@@ -249,7 +249,7 @@ def refresh(ticket, now: dt.datetime | None = None) -> None:
 		("resolution", "resolution_business_minutes"),
 	):
 		ticket.set(field, clock_minutes(calendar, by_key[key], by_key[key].stopped_at))
-	ticket.sla_explanation = explanation(clocks, calendar)
+	ticket.sla_explanation = explanation(clocks, calendar, why(ticket))
 	ticket.paused_minutes = round(
 		sum(
 			((aware(r.paused_to) or aware(now or now_datetime())) - aware(r.paused_from)).total_seconds() / 60
@@ -260,10 +260,12 @@ def refresh(ticket, now: dt.datetime | None = None) -> None:
 	update_states(ticket, now, clocks, calendar)
 
 
-def explanation(clocks: list[Clock], calendar) -> str:
-	"""Why each due time is what it is, in the language of whoever reads it now: the stored
-	``sla_explanation`` is in the saver's language, so the form and the API render it again from the clocks."""
-	lines = [
+def explanation(clocks: list[Clock], calendar, chosen: str = "") -> str:
+	"""Why each due time is what it is (after ``chosen``: which rule chose the policy), in the language of
+	whoever reads it now: the stored ``sla_explanation`` is in the saver's language, so the form and the API
+	render it again from the clocks."""
+	lines = [chosen] if chosen else []
+	lines += [
 		explain(calendar, c.label, c.start, c.target, [p for p in c.pauses if p[1]], c.due).render(_)
 		for c in clocks
 	]
@@ -313,7 +315,7 @@ def read_explanation(ticket) -> str:
 	"""The ticket's explanation rendered for the current reader."""
 	if not ticket.sla_policy or not ticket.priority:
 		return ticket.sla_explanation or ""
-	return explanation(*clocks_of(ticket))
+	return explanation(*clocks_of(ticket), why(ticket))
 
 
 def read_clock(ticket, clock: Clock, calendar, now: dt.datetime, warning: float, thresholds=()):

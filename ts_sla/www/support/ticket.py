@@ -12,7 +12,7 @@ def get_context(context):
 	portal.require_login()
 	name = frappe.form_dict.get("name")
 	try:
-		ticket = portal.own_ticket(name)
+		ticket = portal.visible_ticket(name)
 	except frappe.DoesNotExistError:
 		# someone else's ticket and a missing one look the same
 		raise frappe.PageDoesNotExistError

@@ -5,7 +5,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from ts_sla.services import repair
+from ts_sla.services import holiday_sources, repair
 from ts_sla.services.clocks import calendar_from_doc, clear_calendar_cache, engine_error
 from ts_sla.sla import SLAError
 
@@ -14,6 +14,7 @@ class SupportCalendar(Document):
 	def validate(self):
 		if self.time_zone:
 			self.time_zone = self.time_zone.strip()
+		holiday_sources.follow_holiday_list(self)  # an ERPNext Holiday List's holidays, when one is linked
 		try:
 			calendar_from_doc(self)
 		except SLAError as error:

@@ -290,4 +290,20 @@ frappe.ui.form.on("Support Ticket", {
 			frm.set_value("received_at", frappe.datetime.now_datetime());
 		}
 	},
+	// picking who reported it fills the reporter's name and contact (and, on ERPNext, the customer)
+	contact(frm) {
+		fill_reporter(frm, { contact: frm.doc.contact });
+	},
+	employee(frm) {
+		fill_reporter(frm, { employee: frm.doc.employee });
+	},
 });
+
+function fill_reporter(frm, args) {
+	if (!Object.values(args)[0]) return;
+	frappe.call({ method: "ts_sla.api.erpnext.reporter_details", args }).then((r) => {
+		Object.entries(r.message || {}).forEach(([field, value]) => {
+			if (value && frm.fields_dict[field] && frm.doc[field] !== value) frm.set_value(field, value);
+		});
+	});
+}

@@ -5,7 +5,7 @@ import frappe
 from frappe.model.document import Document
 from frappe.utils import now_datetime
 
-from ts_sla.services import guard, lifecycle, monitor, naming, permissions, portal, sla
+from ts_sla.services import guard, issues, lifecycle, monitor, naming, permissions, portal, reporters, sla
 from ts_sla.services.states import DEFAULT_PRIORITY, FINAL
 
 
@@ -29,6 +29,8 @@ class SupportTicket(Document):
 		self.name = naming.next_ticket_id(self.received_at)
 
 	def validate(self):
+		reporters.fill_reporter(self)  # a contact or employee picked: who they are
+		issues.check_link(self)
 		if self.is_new():
 			lifecycle.prepare_registration(self)  # the engineer goes in with the insert
 		else:
@@ -52,6 +54,7 @@ class SupportTicket(Document):
 			self.add_comment("Info", self.flags.pop("sla_change_note"))
 		if self.status in FINAL and self.has_value_changed("status"):
 			lifecycle.close_assignments(self)
+		issues.follow_ticket(self)  # an ERPNext Issue registered as this ticket follows its status
 
 	def onload(self):
 		self.set_onload("allowed_actions", permissions.allowed_actions(self))

@@ -64,8 +64,9 @@ def rows(result: dict) -> list[dict]:
 		("priority", _("By Priority")),
 		("team", _("By Team")),
 		("engineer", _("By Engineer")),
+		("customer", _("By Customer")),  # on ERPNext, when tickets name their customer
 	):
-		for group, figures in result["by"][key].items():
+		for group, figures in result["by"].get(key, {}).items():
 			out.append({"section": title, "item": group, **figures})
 	for t in result["overdue"]:
 		out.append(
