@@ -86,6 +86,8 @@ def _method(email: str | None, phone: str | None) -> tuple[str | None, str | Non
 
 #: The fields a new reporter always sets (they describe who the reporter is, not what was typed about them).
 ALWAYS = ("reporter_type",)
+#: A field that goes with another: the contact method follows the contact detail it describes.
+FOLLOWS = {"contact_method": "contact_detail"}
 
 
 def fill_reporter(ticket) -> None:
@@ -97,10 +99,12 @@ def fill_reporter(ticket) -> None:
 		value = ticket.get(field)
 		if not value or (before is not None and before.get(field) == value):
 			continue
-		for key, new in details(value).items():
+		values = details(value)
+		blank = {key for key in values if not ticket.get(FOLLOWS.get(key, key))}
+		for key, new in values.items():
 			if not new or not ticket.meta.has_field(key):
 				continue
-			if before is not None or key in ALWAYS or not ticket.get(key):
+			if before is not None or key in ALWAYS or key in blank:
 				ticket.set(key, new)
 
 
