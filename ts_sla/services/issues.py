@@ -49,6 +49,18 @@ def priority_for(issue_priority: str | None) -> str:
 	return settings.get("issue_default_priority") or DEFAULT_PRIORITY
 
 
+def validate_priority_map(settings) -> None:
+	"""TS SLA Settings: each Issue Priority is mapped once."""
+	seen = set()
+	for row in settings.get("issue_priority_map") or []:
+		if row.issue_priority in seen:
+			frappe.throw(
+				_("Issue Priority {0} is mapped twice").format(row.issue_priority),
+				title=_("Duplicate Issue Priority"),
+			)
+		seen.add(row.issue_priority)
+
+
 def ticket_values(issue) -> dict:
 	"""A new ticket's fields from an Issue."""
 	opened = issue.creation

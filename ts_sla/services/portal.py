@@ -114,6 +114,7 @@ def my_tickets(user: str | None = None) -> list[dict]:
 			"next_due",
 			"received_at",
 			"reporter_name",
+			"reporter_user",
 		],
 		order_by="received_at desc",
 		limit_page_length=200,
@@ -121,6 +122,8 @@ def my_tickets(user: str | None = None) -> list[dict]:
 	for row in rows:
 		row.next_due_label = in_user_zone(row.next_due, user)
 		row.received_label = in_user_zone(row.received_at, user)
+		# a customer's ticket someone else reported: the list names who did
+		row.reported_by_colleague = row.pop("reporter_user") != user
 	return rows
 
 

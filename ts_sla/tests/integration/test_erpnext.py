@@ -20,9 +20,11 @@ from ts_sla.tests.integration.test_mail_intake import MailTestCase, raw_mail
 from ts_sla.tests.server import LiveServer
 from ts_sla.tests.utils import (
 	PASSWORD,
+	TEAM,
 	TSSLATestCase,
 	make_calendar,
 	make_policy,
+	make_team,
 	make_ticket,
 	make_user,
 	ticket_data,
@@ -399,6 +401,29 @@ class TestOnERPNextIssue(ERPNextTestCase):
 		)
 		self.assertEqual(sla_before, sla_after)  # ERPNext's own SLA on the Issue is left alone
 
+	def test_resolving_the_ticket_resolves_the_issue_and_reopening_it_opens_the_issue_again(self):
+		make_team()
+		issue = self.issue(subject=f"{SUBJECT} resolve")
+		ticket = frappe.get_doc("Support Ticket", issues.create_from_issue(issue.name))
+		lifecycle.assign(ticket, "engineer@ts-sla.test", team=TEAM)
+		lifecycle.respond(ticket)
+		self.assertEqual(frappe.db.get_value("Issue", issue.name, "status"), "Open")  # work is the ticket's
+		lifecycle.resolve(ticket, "Printer driver reinstalled", "Fixed")
+		self.assertEqual(frappe.db.get_value("Issue", issue.name, "status"), "Resolved")
+		lifecycle.reject_resolution(ticket, "Still fails on floor 3", on_behalf=True)
+		self.assertEqual(frappe.db.get_value("Issue", issue.name, "status"), "Open")
+		# the other way round nothing flows: closing the Issue leaves the ticket as it is
+		issue.reload()
+		issue.status = "Closed"
+		issue.save()
+		self.assertEqual(frappe.db.get_value("Support Ticket", ticket.name, "status"), "In Progress")
+
+	def test_an_issue_priority_is_mapped_once(self):
+		settings = frappe.get_doc("TS SLA Settings")
+		settings.append("issue_priority_map", {"issue_priority": ISSUE_PRIORITY, "priority": "P1"})
+		with self.assertRaises(frappe.ValidationError):
+			settings.save()
+
 	def test_every_new_issue_becomes_a_ticket_when_the_setting_says_so(self):
 		frappe.db.set_single_value("TS SLA Settings", "issue_auto_create", 1)
 		issue = self.issue(subject=f"{SUBJECT} automatic")
@@ -465,8 +490,10 @@ class TestOnERPNextCustomerPortal(ERPNextTestCase):
 
 	def test_a_customers_portal_user_sees_that_customers_tickets_only_in_the_portal(self):
 		frappe.set_user(PORTAL_A)
-		listed = {t.name for t in portal.my_tickets()}
+		rows = {t.name: t for t in portal.my_tickets()}
+		listed = set(rows)
 		self.assertIn(self.ticket_a, listed)
+		self.assertTrue(rows[self.ticket_a].reported_by_colleague)  # the list names who reported it
 		self.assertNotIn(self.ticket_b, listed)
 		self.assertEqual(portal.visible_ticket(self.ticket_a).name, self.ticket_a)
 		with self.assertRaises(frappe.DoesNotExistError):

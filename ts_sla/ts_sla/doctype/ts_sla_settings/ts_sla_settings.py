@@ -1,6 +1,6 @@
 from frappe.model.document import Document
 
-from ts_sla.services import health, im_intake
+from ts_sla.services import health, im_intake, issues
 
 
 class TSSLASettings(Document):
@@ -11,3 +11,4 @@ class TSSLASettings(Document):
 
 	def validate(self):
 		im_intake.validate_settings(self)
+		issues.validate_priority_map(self)
