@@ -465,6 +465,11 @@ class TestOnERPNextCustomerView(ERPNextTestCase):
 		result = review.build("2023-10-25")
 		self.assertEqual(result["by"]["customer"][CUSTOMER_A]["total"], 1)
 		self.assertEqual(result["by"]["customer"]["(no customer)"]["total"], 1)
+		from ts_sla.ts_sla.report.weekly_sla_review.weekly_sla_review import execute
+
+		_columns, rows, *_rest = execute({"week": "2023-10-25"})
+		by_customer = {r["item"]: r["total"] for r in rows if r["section"] == "By Customer"}
+		self.assertEqual(by_customer[CUSTOMER_A], 1)
 
 
 class TestOnERPNextCustomerPortal(ERPNextTestCase):
