@@ -6,7 +6,8 @@ connects to the site once (``frappe.init`` + ``frappe.connect``) and each test i
 once on a plain Frappe site and once on an ERPNext site.
 
 Tests marked ``erpnext`` (``@pytest.mark.erpnext``, or ``pytestmark = pytest.mark.erpnext`` in a module) need
-ERPNext on the site: on a site without it they are skipped, with the reason shown in the report.
+ERPNext on the site: on a site without it they are skipped, with the reason shown in the report. At the end of
+the session the test users (``*@ts-sla.test``) the suite created are deleted, and nothing else.
 """
 
 import os
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 UNIT_DIR = f"{os.sep}tests{os.sep}unit{os.sep}"
+TEST_USERS = "%@ts-sla.test"  # every user the tests create (ts_sla.tests.utils.USERS and the tests' own)
 
 
 def pytest_configure(config):
@@ -56,6 +58,22 @@ def pytest_collection_modifyitems(config, items):
 				item.add_marker(skip)
 
 
+def _remove_test_users(frappe) -> None:
+	"""Delete the users the tests made, and check that no other user went with them."""
+	frappe.db.rollback()
+	frappe.set_user("Administrator")
+	users = set(frappe.get_all("User", pluck="name"))
+	test_users = set(frappe.get_all("User", {"name": ("like", TEST_USERS)}, pluck="name"))
+	for user in sorted(test_users):
+		frappe.delete_doc("User", user, force=True, ignore_permissions=True, delete_permanently=True)
+	frappe.db.commit()
+	remaining = set(frappe.get_all("User", pluck="name"))
+	assert remaining == users - test_users, (
+		f"removing the test users changed other users: gone {sorted(users - test_users - remaining)}, "
+		f"left {sorted(remaining & test_users)}"
+	)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def frappe_site(request):
 	"""Connect to the test site once, if any integration test was collected."""
@@ -68,6 +86,7 @@ def frappe_site(request):
 	frappe.set_user("Administrator")
 	yield frappe
 	frappe.db.rollback()
+	_remove_test_users(frappe)
 	frappe.destroy()
 
 
