@@ -90,22 +90,6 @@ def frappe_site(request):
 	frappe.destroy()
 
 
-def erpnext_missing() -> str | None:
-	"""Why an ERPNext-only test cannot run here (None when ERPNext is installed on the test site)."""
-	import frappe
-
-	if "erpnext" in frappe.get_installed_apps():
-		return None
-	return f"ERPNext is not installed on {frappe.local.site}"
-
-
-@pytest.fixture(autouse=True)
-def _skip_erpnext_tests_without_erpnext(request, frappe_site):
-	"""Tests marked ``erpnext`` run on an ERPNext site and skip, saying why, on a plain Frappe site."""
-	if request.node.get_closest_marker("erpnext") is not None and (reason := erpnext_missing()):
-		pytest.skip(reason)
-
-
 @pytest.fixture(autouse=True)
 def _rollback_each_integration_test(request):
 	"""Each integration test sees the site as the previous one found it."""
