@@ -23,10 +23,14 @@ from ts_sla.services.teams import active_members, on_duty, supervisors_of
 ROBOT_ATTEMPTS = 3
 
 
-def notify(users: list[str], subject: str, message: str, ticket, alert: bool = True) -> list[str]:
+def notify(
+	users: list[str], subject: str, message: str, ticket, alert: bool = True, one_mail: bool = False
+) -> list[str]:
 	"""Bell, queued email and a realtime alert for each enabled user; returns who was told.
 
-	The recipients' addresses and email preferences are read in two queries, whatever their number."""
+	The recipients' addresses and email preferences are read in two queries, whatever their number.
+	``one_mail``: one queued email for all of them (Frappe sends each recipient their own copy) instead of
+	one each, which renders the message once."""
 	users = sorted({u for u in users if u and u not in ("Guest",)})
 	if not users:
 		return []
@@ -48,6 +52,15 @@ def notify(users: list[str], subject: str, message: str, ticket, alert: bool = T
 		if users
 		else set()
 	)
+	link = f"{message}<br><br><a href='{get_url_to_form('Support Ticket', ticket.name)}'>{ticket.name}</a>"
+	if one_mail and (addresses := [emails[u] or u for u in users if u not in muted]):
+		send_mail(
+			recipients=addresses,
+			subject=subject,
+			message=link,
+			reference_doctype="Support Ticket",
+			reference_name=ticket.name,
+		)
 	for user in users:
 		frappe.get_doc(
 			{
@@ -61,11 +74,11 @@ def notify(users: list[str], subject: str, message: str, ticket, alert: bool = T
 				"from_user": "Administrator",
 			}
 		).insert(ignore_permissions=True)
-		if user not in muted:
+		if user not in muted and not one_mail:
 			send_mail(
 				recipients=[emails[user] or user],
 				subject=subject,
-				message=f"{message}<br><br><a href='{get_url_to_form('Support Ticket', ticket.name)}'>{ticket.name}</a>",
+				message=link,
 				reference_doctype="Support Ticket",
 				reference_name=ticket.name,
 			)
@@ -77,6 +90,34 @@ def notify(users: list[str], subject: str, message: str, ticket, alert: bool = T
 				after_commit=True,
 			)
 	return users
+
+
+def queue_notices(notices: list[tuple[list[str], str, str]], ticket, queue: str | None) -> None:
+	"""Tell people about one ticket: ``notices`` are (users, subject, message). With a ``queue`` the bells,
+	emails and realtime alerts are sent by a worker of that queue once the caller's transaction commits (one
+	job, nothing when it rolls back); without one, here and now."""
+	notices = [(sorted(users), subject, message) for users, subject, message in notices if users]
+	if not notices:
+		return
+	if not queue:
+		deliver(notices, ticket.name, ticket.priority)
+		return
+	frappe.enqueue(
+		"ts_sla.services.notifier.deliver",
+		queue=queue,
+		enqueue_after_commit=True,
+		notices=notices,
+		ticket=ticket.name,
+		priority=ticket.priority,
+	)
+
+
+def deliver(notices: list, ticket: str, priority: str | None = None) -> int:
+	"""Background job: send queued notices about a ticket (see ``queue_notices``); returns who was told."""
+	doc = frappe._dict(name=ticket, priority=priority)
+	return sum(
+		len(notify(users, subject, message, doc, one_mail=True)) for users, subject, message in notices
+	)
 
 
 def reporter_email(ticket) -> str | None:
