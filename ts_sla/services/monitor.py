@@ -47,6 +47,8 @@ DEFAULT_QUEUE, DEFAULT_THRESHOLD, DEFAULT_CHUNK = "long", 100, 200
 CHUNK_KEY = "ts_sla:monitor:chunk:"
 QUEUED_LEASE = 15 * 60
 STALE_AFTER = 60
+#: Notices still pending this long after their event (seconds) are sent by the tick's sweep.
+SWEEP_AFTER = 120
 NEXT_TIER = {"L1": "L2", "L2": "L3"}
 RAISE = {"P3": "P2", "P2": "P1", "P1": "P0"}
 DEFAULT_RULE = {
@@ -115,18 +117,21 @@ def tick(now: dt.datetime | None = None, commit: bool = True) -> dict:
 	fired = checked = chunks = 0
 	with tick_memo():
 		settings = tick_settings()
+		frappe.local.ts_sla_tick_memo["notify_queue"] = settings.queue if commit else None
 		free = unclaimed(due_rows(now, FANOUT_LIMIT if commit else BATCH))
 		if commit and len(free) > settings.threshold:
 			chunks = fan_out(free, at or now, settings, explicit=at is not None)
 		else:
-			queue = settings.queue if commit else None
 			for name in free[:BATCH]:
-				fired_here = _guarded(
-					name, commit, lambda name=name: _check_if_still_due(name, now, queue=queue)
-				)
+				fired_here = _guarded(name, commit, lambda name=name: _check_if_still_due(name, now))
 				if fired_here is not None:
 					checked += 1
 					fired += fired_here
+		if commit:
+			send_pending(settings.queue)
+			jobs.isolated(
+				lambda: sweep_pending(settings.queue), commit, _("Queueing pending SLA notifications failed")
+			)
 	jobs.isolated(
 		lambda: health.tick_finished(now, time.monotonic() - began, checked, fired),
 		commit,
@@ -140,12 +145,20 @@ def tick(now: dt.datetime | None = None, commit: bool = True) -> dict:
 
 @contextlib.contextmanager
 def tick_memo():
-	"""Settings, recipients and roles read once for the length of a tick or chunk (outside one: every time)."""
-	frappe.local.ts_sla_tick_memo = {}
+	"""Settings, recipients and roles read once for the length of a tick or chunk (outside one: every time),
+	and the queue its notifications are sent from (none: at once, in the transaction)."""
+	if getattr(frappe.local, "ts_sla_tick_memo", None) is not None:  # within one already
+		yield
+		return
+	frappe.local.ts_sla_tick_memo = {"notify_queue": None}
 	try:
 		yield
 	finally:
-		del frappe.local.ts_sla_tick_memo
+		frappe.local.ts_sla_tick_memo = None
+
+
+def notify_queue() -> str | None:
+	return (getattr(frappe.local, "ts_sla_tick_memo", None) or {}).get("notify_queue")
 
 
 def memo(key, compute):
@@ -266,15 +279,14 @@ def check_chunk(token: str, names: list[str], at: str | None = None) -> dict:
 	checked = fired = 0
 	teams.forget_role_holders()
 	with tick_memo():
-		queue = tick_settings().queue
+		frappe.local.ts_sla_tick_memo["notify_queue"] = tick_settings().queue
 		for done, name in enumerate(names):
 			beat(token, working=True, done=done)
-			result = _guarded(
-				name, True, lambda name=name: _check_if_still_due(name, now, token=token, queue=queue)
-			)
+			result = _guarded(name, True, lambda name=name: _check_if_still_due(name, now, token=token))
 			if result is not None:
 				checked += 1
 				fired += result
+		send_pending(notify_queue())
 	frappe.cache.delete_value(CHUNK_KEY + token)
 	return {"checked": checked, "fired": fired}
 
@@ -316,9 +328,7 @@ def read_ticket(name: str, token: str | None = None, lock: bool = False) -> Tick
 	return row
 
 
-def _check_if_still_due(
-	name: str, now: dt.datetime, token: str | None = None, queue: str | None = None
-) -> int:
+def _check_if_still_due(name: str, now: dt.datetime, token: str | None = None) -> int:
 	"""Lock the ticket row first (skipping one another worker holds), then check it if it is still due."""
 	row = read_ticket(name, token=token, lock=True)
 	if not row:
@@ -327,7 +337,7 @@ def _check_if_still_due(
 		if row.tick_claim:
 			frappe.db.set_value("Support Ticket", name, "tick_claim", None, update_modified=False)
 		return 0
-	return _check(row, now, queue)
+	return _check(row, now)
 
 
 def is_quiet(ticket, now: dt.datetime) -> bool:
@@ -342,14 +352,14 @@ def check_ticket(name: str, now: dt.datetime | None = None) -> int:
 	return _check(row, now or now_datetime()) if row else 0
 
 
-def _check(row: TicketRow, now: dt.datetime, queue: str | None = None) -> int:
+def _check(row: TicketRow, now: dt.datetime) -> int:
 	"""The check proper, from the ticket's row: the document is loaded only when an escalation action runs
-	(and the states are then computed from it afresh). ``queue``: where the notifications are sent from."""
+	(and the states are then computed from it afresh)."""
 	clocks, calendar = sla.clocks_of(row)
 	known = set(
 		frappe.db.sql("SELECT `event_key` FROM `tabSLA Event` WHERE `ticket` = %s", (row.name,), pluck=True)
 	)
-	told = Told(row, queue)
+	told = Told(row)
 	fired = 0
 	for occurrence in sla.occurrences(row, now, clocks, calendar):
 		if aware(occurrence.at) <= aware(now):
@@ -372,10 +382,12 @@ def _check(row: TicketRow, now: dt.datetime, queue: str | None = None) -> int:
 
 class Told:
 	"""What one check of one ticket fired: one timeline entry, and one notice per recipient whatever the
-	number of events (recipients told of the same events share one email)."""
+	number of events (recipients told of the same events share one email). Within a committing tick or chunk
+	(``tick_memo`` with a queue) the notices wait on their SLA Events (``notice_pending``) for a worker of
+	that queue (``deliver_pending``); otherwise they are sent at once, in the transaction."""
 
-	def __init__(self, ticket, queue: str | None = None):
-		self.ticket, self.queue = ticket, queue
+	def __init__(self, ticket):
+		self.ticket, self.queue = ticket, notify_queue()
 		self.events: list[tuple[str, str]] = []  # (subject, message) of each event fired
 		self.whom: dict[str, list[int]] = {}
 		self.doc = ticket if isinstance(ticket, Document) else None
@@ -392,7 +404,25 @@ class Told:
 			self.doc = frappe.get_doc("Support Ticket", self.ticket.name)
 		return self.doc
 
+	def notices(self) -> list[tuple[list[str], str, str]]:
+		"""(users, subject, message): one per set of events, for everyone told of exactly those events."""
+		groups: dict[tuple[int, ...], list[str]] = {}
+		for user, indexes in self.whom.items():
+			groups.setdefault(tuple(indexes), []).append(user)
+		notices = []
+		for indexes, users in groups.items():
+			if len(indexes) == 1:
+				subject, message = self.events[indexes[0]]
+			else:
+				subject = _("{0} SLA events: {1} ({2})").format(
+					len(indexes), self.ticket.subject, self.ticket.name
+				)
+				message = "<br>".join(self.events[i][1] for i in indexes)
+			notices.append((sorted(users), subject, message))
+		return notices
+
 	def flush(self) -> None:
+		"""The timeline entry, and the notices (or a note that they wait for the tick's worker)."""
 		if not self.events:
 			return
 		messages = [m for _s, m in self.events]
@@ -411,21 +441,96 @@ class Told:
 				"content": content,
 			}
 		).insert(ignore_permissions=True)
-		groups: dict[tuple[int, ...], list[str]] = {}
-		for user, indexes in self.whom.items():
-			groups.setdefault(tuple(indexes), []).append(user)
-		notices = []
-		for indexes, users in groups.items():
-			if len(indexes) == 1:
-				subject, message = self.events[indexes[0]]
-			else:
-				subject = _("{0} SLA events: {1} ({2})").format(
-					len(indexes), self.ticket.subject, self.ticket.name
-				)
-				message = "<br>".join(self.events[i][1] for i in indexes)
-			notices.append((users, subject, message))
-		notifier.queue_notices(notices, self.ticket, self.queue)
+		if self.queue:
+			if self.whom:
+				frappe.local.ts_sla_tick_memo.setdefault("pending", []).append(self.ticket.name)
+		else:
+			notifier.send_notices(self.notices(), self.ticket)
 		self.events, self.whom = [], {}
+
+
+def event_subject(ticket, clock: str, kind: str) -> str:
+	return _("{0} {1}: {2} ({3})").format(_(clock), _(kind).lower(), ticket.subject, ticket.name)
+
+
+# -- notices sent by workers --------------------------------------------------------------------------------
+
+
+def send_pending(queue: str) -> None:
+	"""At the end of a committing tick or chunk: one job tells the people its checks' events name."""
+	pending = frappe.local.ts_sla_tick_memo.pop("pending", None)
+	if pending:
+		frappe.enqueue("ts_sla.services.monitor.deliver_pending", queue=queue, tickets=pending)
+
+
+def sweep_pending(queue: str) -> None:
+	"""Notices a worker did not send (it died after the check committed, before its chunk's end): when some
+	wait for longer than ``SWEEP_AFTER``, one job (never two at once) sends every pending notice."""
+	older = now_datetime() - dt.timedelta(seconds=SWEEP_AFTER)
+	if frappe.db.sql(
+		"SELECT 1 FROM `tabSLA Event` WHERE `notice_pending` = 1 AND `creation` < %s LIMIT 1", (older,)
+	):
+		frappe.enqueue(
+			"ts_sla.services.monitor.deliver_pending",
+			queue=queue,
+			job_id="ts_sla_deliver_pending_sweep",
+			deduplicate=True,
+		)
+
+
+def deliver_pending(tickets: list[str] | None = None) -> int:
+	"""Background job: tell the recipients of the pending SLA Events of these tickets (of every ticket with
+	some pending: the sweep), one ticket per transaction, each recipient once for all of a ticket's pending
+	events. The events are taken with ``FOR UPDATE SKIP LOCKED`` and cleared with the notices in one commit,
+	so two jobs never tell anyone twice. Returns the people told."""
+	if tickets is None:
+		tickets = frappe.db.sql(
+			"SELECT DISTINCT `ticket` FROM `tabSLA Event` WHERE `notice_pending` = 1 LIMIT 10000", pluck=True
+		)
+	told = 0
+	for name in dict.fromkeys(tickets):
+		told += (
+			jobs.isolated(
+				lambda name=name: _deliver(name), True, _("SLA notifications failed for {0}").format(name)
+			)
+			or 0
+		)
+	return told
+
+
+def _deliver(name: str) -> int:
+	# found without locks, then locked by primary key: a locking read on the ticket's index would also
+	# lock its gaps and deadlock with a worker inserting the next ticket's events
+	pending = frappe.db.sql(
+		"SELECT `name` FROM `tabSLA Event` WHERE `ticket` = %s AND `notice_pending` = 1", (name,), pluck=True
+	)
+	events = (
+		frappe.db.sql(
+			"""SELECT `name`, `clock`, `kind`, `recipients`, `message`, `priority` FROM `tabSLA Event`
+			WHERE `name` IN %s AND `notice_pending` = 1 ORDER BY `creation`, `name` FOR UPDATE SKIP LOCKED""",
+			(pending,),
+			as_dict=True,
+		)
+		if pending
+		else []
+	)
+	if not events:
+		return 0
+	ticket = frappe.db.get_value(
+		"Support Ticket", name, ["name", "subject", "priority"], as_dict=True
+	) or frappe._dict(name=name, subject="", priority=events[-1].priority)
+	told = Told(ticket)
+	for event in events:
+		told.add(
+			event_subject(ticket, event.clock, event.kind),
+			event.message,
+			[r for r in (event.recipients or "").split(", ") if r],
+		)
+	sent = notifier.send_notices(told.notices(), ticket)
+	frappe.db.sql(
+		"UPDATE `tabSLA Event` SET `notice_pending` = 0 WHERE `name` IN %s", ([e.name for e in events],)
+	)
+	return sent
 
 
 def rules_for(ticket, occurrence) -> list[tuple[int, str, str]]:
@@ -473,6 +578,7 @@ def fire(ticket, occurrence, now: dt.datetime, known: set | None = None, told: T
 					"message": message,
 					"event_key": key,
 					"notified": 0 if quiet else 1,
+					"notice_pending": 1 if told.queue and recipients else 0,
 				}
 			)
 			event.insert(ignore_permissions=True)
@@ -482,10 +588,7 @@ def fire(ticket, occurrence, now: dt.datetime, known: set | None = None, told: T
 		if known is not None:
 			known.add(key)
 		fired += 1
-		subject = _("{0} {1}: {2} ({3})").format(
-			_(occurrence.clock), _(occurrence.kind).lower(), ticket.subject, ticket.name
-		)
-		told.add(subject, message, recipients)
+		told.add(event_subject(ticket, occurrence.clock, occurrence.kind), message, recipients)
 		if action != "Notify" and not quiet:
 			event.db_set("action_taken", act(told.document(), action, occurrence), update_modified=False)
 			told.acted = True
@@ -570,8 +673,16 @@ def daily_progress_check(now: dt.datetime | None = None, commit: bool = True) ->
 	calendar's own zone), flag once each open ticket of that policy with no progress update that day. One
 	ticket's failure is logged and skipped; it never stops the job."""
 	now = now or now_datetime()
+	with tick_memo():
+		frappe.local.ts_sla_tick_memo["notify_queue"] = tick_settings().queue if commit else None
+		fired = _daily_progress_check(now, commit)
+		if commit:
+			send_pending(notify_queue())
+		return fired
+
+
+def _daily_progress_check(now: dt.datetime, commit: bool) -> int:
 	fired = 0
-	queue = tick_settings().queue if commit else None
 	for policy in frappe.get_all(
 		"SLA Policy", filters={"enabled": 1}, fields=["name", "daily_progress_cutoff", "support_calendar"]
 	):
@@ -601,17 +712,13 @@ def daily_progress_check(now: dt.datetime | None = None, commit: bool = True) ->
 			"Daily Progress", "Reminder", 100.0, local_cutoff, local_cutoff, str(today)
 		)
 		for name in stale:
-			result = _guarded(name, commit, lambda name=name: _fire_once(name, occurrence, now, queue))
+			result = _guarded(
+				name,
+				commit,
+				lambda name=name: fire(frappe.get_doc("Support Ticket", name), occurrence, now),
+			)
 			fired += result or 0
 		frappe.cache.set_value(marker, 1, expires_in_sec=2 * 86400)
-	return fired
-
-
-def _fire_once(name: str, occurrence, now: dt.datetime, queue: str | None) -> int:
-	ticket = frappe.get_doc("Support Ticket", name)
-	told = Told(ticket, queue)
-	fired = fire(ticket, occurrence, now, told=told)
-	told.flush()
 	return fired
 
 

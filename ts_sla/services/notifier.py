@@ -92,31 +92,12 @@ def notify(
 	return users
 
 
-def queue_notices(notices: list[tuple[list[str], str, str]], ticket, queue: str | None) -> None:
-	"""Tell people about one ticket: ``notices`` are (users, subject, message). With a ``queue`` the bells,
-	emails and realtime alerts are sent by a worker of that queue once the caller's transaction commits (one
-	job, nothing when it rolls back); without one, here and now."""
-	notices = [(sorted(users), subject, message) for users, subject, message in notices if users]
-	if not notices:
-		return
-	if not queue:
-		deliver(notices, ticket.name, ticket.priority)
-		return
-	frappe.enqueue(
-		"ts_sla.services.notifier.deliver",
-		queue=queue,
-		enqueue_after_commit=True,
-		notices=notices,
-		ticket=ticket.name,
-		priority=ticket.priority,
-	)
-
-
-def deliver(notices: list, ticket: str, priority: str | None = None) -> int:
-	"""Background job: send queued notices about a ticket (see ``queue_notices``); returns who was told."""
-	doc = frappe._dict(name=ticket, priority=priority)
+def send_notices(notices: list[tuple[list[str], str, str]], ticket) -> int:
+	"""Tell people about one ticket: ``notices`` are (users, subject, message), each set of users sharing one
+	queued email (Frappe sends each their own copy). ``ticket`` needs a name and a priority. Returns how many
+	were told."""
 	return sum(
-		len(notify(users, subject, message, doc, one_mail=True)) for users, subject, message in notices
+		len(notify(users, subject, message, ticket, one_mail=True)) for users, subject, message in notices
 	)
 
 
