@@ -184,9 +184,16 @@ class Worker:
 		return self.process.wait(timeout=timeout)
 
 	def kill(self) -> None:
-		"""End it the hard way (SIGKILL), as a crash or an OOM killer would, mid-job."""
+		"""End it the hard way (SIGKILL), as a crash would, mid-job: the worker and the work horse it forked
+		for the job (RQ runs each job in a child process of its own session, which outlives its parent)."""
+		import psutil
+
+		horses = psutil.Process(self.process.pid).children(recursive=True)  # RQ gives each its own session
 		self.process.kill()
+		for horse in horses:
+			horse.kill()
 		self.process.wait(timeout=30)
+		psutil.wait_procs(horses, timeout=30)
 
 	def stop(self) -> None:
 		_stop(self.process)

@@ -12,7 +12,7 @@ from ts_sla.tests.server import Worker, own_queue, queued_jobs
 from ts_sla.tests.utils import TSSLATestCase, make_team, make_ticket, ticket_data
 
 D = dt.datetime
-DELIVER = "ts_sla.services.notifier.deliver"
+DELIVER = "ts_sla.services.monitor.deliver_pending"
 ENGINEER, SUPERVISOR, L3 = "engineer@ts-sla.test", "supervisor@ts-sla.test", "engineer2@ts-sla.test"
 
 
@@ -259,7 +259,10 @@ class TestConcurrentTicks(TSSLATestCase):
 			for thread in threads:
 				thread.join(timeout=120)
 			self.assertEqual(errors, [])
-			self.assertEqual(len(queued_jobs("long", DELIVER)), 1)  # one check fired: one notification job
+			# one check fired: one notification job for the ticket
+			self.assertEqual(
+				[j.kwargs["kwargs"].get("tickets") for j in queued_jobs("long", DELIVER)], [[doc.name]]
+			)
 			self.assertEqual(Worker("long", own=True, burst=True).start().wait(), 0)
 		frappe.db.rollback()  # a fresh snapshot: what the workers committed
 		keys = frappe.get_all("SLA Event", {"ticket": doc.name}, pluck="event_key")
