@@ -47,6 +47,8 @@ DEFAULT_QUEUE, DEFAULT_THRESHOLD, DEFAULT_CHUNK = "long", 100, 200
 CHUNK_KEY = "ts_sla:monitor:chunk:"
 QUEUED_LEASE = 15 * 60
 STALE_AFTER = 60
+#: Tickets checked per transaction by a committing tick or chunk (a killed worker loses at most these).
+COMMIT_EVERY = 10
 #: Notices still pending this long after their event (seconds) are sent by the tick's sweep.
 SWEEP_AFTER = 120
 NEXT_TIER = {"L1": "L2", "L2": "L3"}
@@ -122,11 +124,7 @@ def tick(now: dt.datetime | None = None, commit: bool = True) -> dict:
 		if commit and len(free) > settings.threshold:
 			chunks = fan_out(free, at or now, settings, explicit=at is not None)
 		else:
-			for name in free[:BATCH]:
-				fired_here = _guarded(name, commit, lambda name=name: _check_if_still_due(name, now))
-				if fired_here is not None:
-					checked += 1
-					fired += fired_here
+			checked, fired = check_all(free[:BATCH], now, commit)
 		if commit:
 			send_pending(settings.queue)
 			jobs.isolated(
@@ -276,16 +274,10 @@ def check_chunk(token: str, names: list[str], at: str | None = None) -> dict:
 	beating after each so a tick can tell it works; at the end its heartbeat goes, and a ticket it could not
 	check (an error, logged) is handed out again by the next tick."""
 	now = get_datetime(at) if at else now_datetime()
-	checked = fired = 0
 	teams.forget_role_holders()
 	with tick_memo():
 		frappe.local.ts_sla_tick_memo["notify_queue"] = tick_settings().queue
-		for done, name in enumerate(names):
-			beat(token, working=True, done=done)
-			result = _guarded(name, True, lambda name=name: _check_if_still_due(name, now, token=token))
-			if result is not None:
-				checked += 1
-				fired += result
+		checked, fired = check_all(names, now, True, token)
 		send_pending(notify_queue())
 	frappe.cache.delete_value(CHUNK_KEY + token)
 	return {"checked": checked, "fired": fired}
@@ -294,9 +286,36 @@ def check_chunk(token: str, names: list[str], at: str | None = None) -> dict:
 # -- one ticket ---------------------------------------------------------------------------------------------
 
 
+def check_all(names: list[str], now: dt.datetime, commit: bool, token: str | None = None) -> tuple[int, int]:
+	"""Check the tickets one by one, each in a savepoint of its own (one ticket's error is logged and rolled
+	back alone); committing (``commit``) every ``COMMIT_EVERY`` tickets, under READ COMMITTED so that each
+	check reads what others committed up to its own row lock. A chunk (``token``) beats before each ticket.
+	Returns (checked, fired)."""
+	checked = fired = 0
+	if commit:
+		frappe.db.commit()  # nosemgrep: a fresh transaction for the new isolation level
+		frappe.db.sql("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+	try:
+		for done, name in enumerate(names):
+			if token:
+				beat(token, working=True, done=done)
+			result = _guarded(name, False, lambda name=name: _check_if_still_due(name, now, token=token))
+			if result is not None:
+				checked += 1
+				fired += result
+			if commit and (done + 1) % COMMIT_EVERY == 0:
+				frappe.db.commit()  # nosemgrep: these tickets' checks are kept whatever happens next
+	finally:
+		if commit:
+			frappe.db.commit()  # nosemgrep: the last tickets' checks
+			frappe.db.sql("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+	return checked, fired
+
+
 def _guarded(name: str, commit: bool, work):
-	"""One ticket's check in its own transaction: its events, notifications and state commit together, a
-	later ticket's error cannot undo them, and a crash re-runs only what did not commit."""
+	"""One ticket's check, isolated in a transaction (``commit``) or a savepoint of its own: its events,
+	notices and state are kept or undone together, another ticket's error cannot undo them, and a crash
+	re-runs only what did not commit."""
 	return jobs.isolated(work, commit, _("SLA check failed for {0}").format(name))
 
 
@@ -335,7 +354,7 @@ def _check_if_still_due(name: str, now: dt.datetime, token: str | None = None) -
 		return 0
 	if not row.next_check_at or row.next_check_at > now or row.status in FINAL:
 		if row.tick_claim:
-			frappe.db.set_value("Support Ticket", name, "tick_claim", None, update_modified=False)
+			frappe.db.sql("UPDATE `tabSupport Ticket` SET `tick_claim` = NULL WHERE `name` = %s", (name,))
 		return 0
 	return _check(row, now)
 
@@ -371,13 +390,18 @@ def _check(row: TicketRow, now: dt.datetime) -> int:
 	else:
 		ticket = row
 		sla.update_states(row, now, clocks, calendar, sla.refs_of(known))
-	frappe.db.set_value(
-		"Support Ticket",
-		row.name,
-		{**{f: ticket.get(f) for f in STATE_FIELDS}, "tick_claim": None},
-		update_modified=False,
-	)
+	store_states(row.name, {f: ticket.get(f) for f in STATE_FIELDS})
 	return fired
+
+
+def store_states(name: str, states: dict) -> None:
+	"""The check's result, and the ticket released from its chunk (one UPDATE; nothing caches tickets)."""
+	frappe.db.sql(
+		"UPDATE `tabSupport Ticket` SET {}, `tick_claim` = NULL WHERE `name` = %(name)s".format(  # nosemgrep
+			", ".join(f"`{f}` = %({f})s" for f in states)
+		),
+		{**states, "name": name},
+	)
 
 
 class Told:
@@ -440,7 +464,7 @@ class Told:
 				"reference_name": self.ticket.name,
 				"content": content,
 			}
-		).insert(ignore_permissions=True)
+		).insert(ignore_permissions=True, ignore_links=True)
 		if self.queue:
 			if self.whom:
 				frappe.local.ts_sla_tick_memo.setdefault("pending", []).append(self.ticket.name)
@@ -581,7 +605,7 @@ def fire(ticket, occurrence, now: dt.datetime, known: set | None = None, told: T
 					"notice_pending": 1 if told.queue and recipients else 0,
 				}
 			)
-			event.insert(ignore_permissions=True)
+			event.insert(ignore_permissions=True, ignore_links=True)  # the ticket and its team exist
 		except (frappe.DuplicateEntryError, frappe.UniqueValidationError):
 			frappe.db.rollback(save_point="ts_sla_event")  # another worker recorded it: nothing more to do
 			continue
