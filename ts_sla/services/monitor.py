@@ -120,11 +120,18 @@ def tick(now: dt.datetime | None = None, commit: bool = True) -> dict:
 	with tick_memo():
 		settings = tick_settings()
 		frappe.local.ts_sla_tick_memo["notify_queue"] = settings.queue if commit else None
-		free = unclaimed(due_rows(now, FANOUT_LIMIT if commit else BATCH))
+		rows = due_rows(now, FANOUT_LIMIT if commit else BATCH)
+		free = unclaimed(rows)
 		if commit and len(free) > settings.threshold:
 			chunks = fan_out(free, at or now, settings, explicit=at is not None)
-		else:
-			checked, fired = check_all(free[:BATCH], now, commit)
+		else:  # only tickets no live chunk holds (a dead chunk's are taken back first)
+			mine = free[:BATCH]
+			if dead := sorted({claim for name, claim in rows if claim and name in set(mine)}):
+				frappe.db.sql(
+					"UPDATE `tabSupport Ticket` SET `tick_claim` = NULL WHERE `name` IN %s AND `tick_claim` IN %s",
+					(mine, dead),
+				)
+			checked, fired = check_all(mine, now, commit, unclaimed_only=True)
 		if commit:
 			send_pending(settings.queue)
 			jobs.isolated(
@@ -286,7 +293,9 @@ def check_chunk(token: str, names: list[str], at: str | None = None) -> dict:
 # -- one ticket ---------------------------------------------------------------------------------------------
 
 
-def check_all(names: list[str], now: dt.datetime, commit: bool, token: str | None = None) -> tuple[int, int]:
+def check_all(
+	names: list[str], now: dt.datetime, commit: bool, token: str | None = None, unclaimed_only: bool = False
+) -> tuple[int, int]:
 	"""Check the tickets one by one, each in a savepoint of its own (one ticket's error is logged and rolled
 	back alone); committing (``commit``) every ``COMMIT_EVERY`` tickets, under READ COMMITTED so that each
 	check reads what others committed up to its own row lock. A chunk (``token``) beats before each ticket.
@@ -299,7 +308,9 @@ def check_all(names: list[str], now: dt.datetime, commit: bool, token: str | Non
 		for done, name in enumerate(names):
 			if token:
 				beat(token, working=True, done=done)
-			result = _guarded(name, False, lambda name=name: _check_if_still_due(name, now, token=token))
+			result = _guarded(
+				name, False, lambda name=name: _check_if_still_due(name, now, token, unclaimed_only)
+			)
 			if result is not None:
 				checked += 1
 				fired += result
@@ -319,11 +330,15 @@ def _guarded(name: str, commit: bool, work):
 	return jobs.isolated(work, commit, _("SLA check failed for {0}").format(name))
 
 
-def read_ticket(name: str, token: str | None = None, lock: bool = False) -> TicketRow | None:
+def read_ticket(
+	name: str, token: str | None = None, lock: bool = False, unclaimed_only: bool = False
+) -> TicketRow | None:
 	"""The ticket's row with the child rows its clocks need (four small queries). ``lock``: take its row
 	lock, skipping a ticket another worker holds (None then); ``token``: only while that chunk claims it."""
 	columns = ", ".join(f"`{f}`" for f in TICKET_FIELDS)
-	condition = "`name` = %(name)s" + (" AND `tick_claim` = %(token)s" if token else "")
+	condition = "`name` = %(name)s" + (
+		" AND `tick_claim` = %(token)s" if token else " AND `tick_claim` IS NULL" if unclaimed_only else ""
+	)
 	found = frappe.db.sql(
 		f"SELECT {columns} FROM `tabSupport Ticket` WHERE {condition}"  # nosemgrep: fixed columns
 		+ (" FOR UPDATE SKIP LOCKED" if lock else ""),
@@ -347,9 +362,12 @@ def read_ticket(name: str, token: str | None = None, lock: bool = False) -> Tick
 	return row
 
 
-def _check_if_still_due(name: str, now: dt.datetime, token: str | None = None) -> int:
-	"""Lock the ticket row first (skipping one another worker holds), then check it if it is still due."""
-	row = read_ticket(name, token=token, lock=True)
+def _check_if_still_due(
+	name: str, now: dt.datetime, token: str | None = None, unclaimed_only: bool = False
+) -> int:
+	"""Lock the ticket row first (skipping one another worker holds, or a chunk claimed meanwhile when
+	``unclaimed_only``), then check it if it is still due."""
+	row = read_ticket(name, token=token, lock=True, unclaimed_only=unclaimed_only)
 	if not row:
 		return 0
 	if not row.next_check_at or row.next_check_at > now or row.status in FINAL:
@@ -515,23 +533,39 @@ def deliver_pending(tickets: list[str] | None = None) -> int:
 	for name in dict.fromkeys(tickets):
 		told += (
 			jobs.isolated(
-				lambda name=name: _deliver(name), True, _("SLA notifications failed for {0}").format(name)
+				lambda name=name: _deliver_retrying(name),
+				True,
+				_("SLA notifications failed for {0}").format(name),
 			)
 			or 0
 		)
 	return told
 
 
+def _deliver_retrying(name: str, attempts: int = 3) -> int:
+	"""Frappe's bell marks the user's notifications unseen (a row per user): two workers telling the same
+	people at once may deadlock there; the loser starts the ticket's notices again."""
+	for attempt in range(attempts):
+		try:
+			return _deliver(name)
+		except frappe.QueryDeadlockError:
+			frappe.db.rollback()
+			if attempt == attempts - 1:
+				raise
+	return 0
+
+
 def _deliver(name: str) -> int:
-	# found without locks, then locked by primary key: a locking read on the ticket's index would also
-	# lock its gaps and deadlock with a worker inserting the next ticket's events
+	# found without locks, then locked by primary key in one order (a second deliverer waits, then finds
+	# them sent): a locking read on the ticket's index would also lock its gaps and deadlock with a worker
+	# inserting the next ticket's events
 	pending = frappe.db.sql(
 		"SELECT `name` FROM `tabSLA Event` WHERE `ticket` = %s AND `notice_pending` = 1", (name,), pluck=True
 	)
 	events = (
 		frappe.db.sql(
-			"""SELECT `name`, `clock`, `kind`, `recipients`, `message`, `priority` FROM `tabSLA Event`
-			WHERE `name` IN %s AND `notice_pending` = 1 ORDER BY `creation`, `name` FOR UPDATE SKIP LOCKED""",
+			"""SELECT `name`, `clock`, `kind`, `recipients`, `message`, `priority`, `creation` FROM `tabSLA Event`
+			WHERE `name` IN %s AND `notice_pending` = 1 ORDER BY `name` FOR UPDATE""",
 			(pending,),
 			as_dict=True,
 		)
@@ -543,6 +577,7 @@ def _deliver(name: str) -> int:
 	ticket = frappe.db.get_value(
 		"Support Ticket", name, ["name", "subject", "priority"], as_dict=True
 	) or frappe._dict(name=name, subject="", priority=events[-1].priority)
+	events.sort(key=lambda e: e.get("creation") or "")
 	told = Told(ticket)
 	for event in events:
 		told.add(

@@ -101,10 +101,9 @@ def send_notices(notices: list[tuple[list[str], str, str]], ticket) -> int:
 	subject and a priority. Returns how many were told."""
 	users, emails, muted = _reachable([u for group, _s, _m in notices for u in group])
 	told = set(users)
-	for group, subject, message in notices:
-		for user in group:
-			if user in told:
-				_bell(user, subject, message, ticket)
+	mine = {user: (subject, message) for group, subject, message in notices for user in group}
+	for user in users:  # in one order everywhere: two workers telling the same people wait, never deadlock
+		_bell(user, *mine[user], ticket)
 	addresses = [emails[u] or u for u in users if u not in muted]
 	if addresses:
 		mine = [(s, m) for group, s, m in notices if told & set(group)]

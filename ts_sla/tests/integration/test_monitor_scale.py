@@ -163,6 +163,7 @@ class ScaleCase(TSSLATestCase):
 		frappe.db.commit()
 		self.addCleanup(self.cleanup)
 		self.expected = {name: expected_keys(name, NOW) for name in self.names}
+		self.errors_before = frappe.db.sql("SELECT MAX(`creation`) FROM `tabError Log`")[0][0] or "2000-01-01"
 
 	def cleanup(self):
 		frappe.db.rollback()
@@ -212,11 +213,22 @@ class ScaleCase(TSSLATestCase):
 				{"document_name": name, "type": "Alert", "subject": ("not like", "SLA monitor is%")},
 				pluck="for_user",
 			)
-			self.assertEqual(sorted(told), sorted(recipients), name)
+			self.assertEqual(
+				sorted(told),
+				sorted(recipients),
+				(
+					name,
+					frappe.get_all("SLA Event", {"ticket": name}, ["notice_pending", "creation", "modified"]),
+				),
+			)
 			self.assertEqual(
 				frappe.db.count("Comment", {"reference_name": name, "content": ("like", "SLA event%")}), 1
 			)
 		self.assertEqual(frappe.db.count("SLA Event", {"ticket": ("in", self.names), "notice_pending": 1}), 0)
+		failed = frappe.get_all(
+			"Error Log", {"creation": (">", self.errors_before), "method": ("like", "SLA %")}, pluck="method"
+		)
+		self.assertEqual(failed, [])  # no check and no delivery failed (a deadlock would show here)
 		state = frappe.get_all(
 			"Support Ticket", {"name": ("in", self.names)}, ["tick_claim", "next_check_at"]
 		)
