@@ -123,7 +123,8 @@ def tick(now: dt.datetime | None = None, commit: bool = True) -> dict:
 		rows = due_rows(now, FANOUT_LIMIT if commit else BATCH)
 		free = unclaimed(rows)
 		if commit and len(free) > settings.threshold:
-			chunks = fan_out(free, at or now, settings, explicit=at is not None)
+			seen = {name: claim for name, claim in rows if claim}  # dead chunks' claims, taken over
+			chunks = fan_out(free, at or now, settings, explicit=at is not None, dead_claims=seen)
 		else:  # only tickets no live chunk holds (a dead chunk's are taken back first)
 			mine = free[:BATCH]
 			if dead := sorted({claim for name, claim in rows if claim and name in set(mine)}):
@@ -228,20 +229,14 @@ def chunk_alive(token: str) -> bool:
 	return time.time() - state["at"] <= (STALE_AFTER if state["working"] else QUEUED_LEASE)
 
 
-def fan_out(names: list[str], now: dt.datetime, settings, explicit: bool = False) -> int:
+def fan_out(
+	names: list[str], now: dt.datetime, settings, explicit: bool = False, dead_claims: dict | None = None
+) -> int:
 	"""Claim the tickets chunk by chunk (commit) and enqueue one job per chunk; returns the chunks queued.
 
-	A ticket a concurrent tick claimed first stays with that tick's chunk."""
-	ticket_claims = (
-		dict(
-			frappe.db.sql(
-				"SELECT `name`, `tick_claim` FROM `tabSupport Ticket` WHERE `name` IN %(names)s AND `tick_claim` IS NOT NULL",
-				{"names": names},
-			)
-		)
-		if names
-		else {}
-	)
+	A ticket is claimed when unclaimed or still held by the dead chunk it was seen with (``dead_claims``):
+	one a concurrent tick claimed meanwhile stays with that tick's chunk."""
+	ticket_claims = dead_claims or {}
 	queued = 0
 	for start in range(0, len(names), settings.chunk_size):
 		part = names[start : start + settings.chunk_size]
