@@ -69,8 +69,11 @@ SERVER_FIELDS = (
 	"last_progress_at",
 	"progress_status",
 	"registration_pending",
+	"tick_claim",
 	"suggested_priority",
 )
+#: Server fields a save outside an action leaves as they are stored (the monitor writes them meanwhile).
+KEPT_FIELDS = (*sla.COMPUTED_FIELDS, "tick_claim")
 #: Child tables whose rows only actions add.
 SERVER_TABLES = ("pauses", "extensions", "progress_updates", "cycles")
 #: Child tables whose existing rows nobody edits in place (new collaboration requests may be added).
@@ -235,7 +238,7 @@ def protect_server_fields(doc) -> None:
 			title=_("Use an action"),
 		)
 	for field in SERVER_FIELDS:
-		if field in sla.COMPUTED_FIELDS:
+		if field in KEPT_FIELDS:
 			doc.set(field, before.get(field))
 		elif _norm(doc.meta.get_field(field), doc.get(field)) != _norm(
 			doc.meta.get_field(field), before.get(field)

@@ -2,21 +2,33 @@
 
 - The tick selects only tickets whose ``next_check_at`` (indexed) has passed: its cost follows the tickets
   whose state changes, not all open tickets.
+- Up to the threshold of TS SLA Settings the tick checks them itself; above it, it splits them into chunks
+  for the background workers of the settings' queue (``check_chunk``), so more workers work a backlog off
+  faster. The tick writes each chunk's token into its rows (``tick_claim``) and commits before enqueueing
+  it; a chunk checks only the rows that still carry its token, each under ``SELECT … FOR UPDATE SKIP
+  LOCKED``, so no two workers take one ticket. Rows of a chunk still queued or working (its heartbeat in
+  Redis) are not handed out again; a chunk whose worker died (no heartbeat for ``STALE_AFTER``) is handed
+  out again by the next tick.
 - Every warning, breach, reminder and escalation is one SLA Event document, inserted (never raw SQL) so a
   site's Notifications and Webhooks on SLA Event fire. ``event_key`` is unique in the database, so two ticks
   at once (two workers) or a tick re-run after a crash cannot duplicate an event or its notifications:
   the event is inserted first and people are told only when that insert succeeded, in the same transaction.
+- A check reads the ticket's row and the child rows its clocks need, not the document; it loads the
+  document only for an escalation action. Whatever it fires, it writes one timeline entry and tells each
+  recipient once; the bells, emails and realtime alerts are sent by a worker after the commit.
 - Tickets imported already closed, or received longer ago than the configured horizon, get their events
   recorded without notifications.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 
 import frappe
 from frappe import _
+from frappe.model.document import Document
 from frappe.query_builder import DocType
 from frappe.utils import cint, get_datetime, get_time, now_datetime
 
@@ -25,7 +37,20 @@ from ts_sla.services.clocks import aware, get_calendar, naive
 from ts_sla.services.states import FINAL, RESOLVED, WORKING
 from ts_sla.services.teams import active_members, on_duty
 
+#: Due tickets the tick checks itself at most (the rest wait for the next tick).
 BATCH = 1000
+#: Due tickets the tick hands to workers at most, in chunks.
+FANOUT_LIMIT = 20_000
+#: Settings defaults: the queue, the due count above which the tick fans out, the tickets per chunk.
+DEFAULT_QUEUE, DEFAULT_THRESHOLD, DEFAULT_CHUNK = "long", 100, 200
+#: A chunk's heartbeat in Redis, and how long its silence is tolerated (seconds): queued, then working.
+CHUNK_KEY = "ts_sla:monitor:chunk:"
+QUEUED_LEASE = 15 * 60
+STALE_AFTER = 60
+#: Tickets checked per transaction by a committing tick or chunk (a killed worker loses at most these).
+COMMIT_EVERY = 10
+#: Notices still pending this long after their event (seconds) are sent by the tick's sweep.
+SWEEP_AFTER = 120
 NEXT_TIER = {"L1": "L2", "L2": "L3"}
 RAISE = {"P3": "P2", "P2": "P1", "P1": "P0"}
 DEFAULT_RULE = {
@@ -34,88 +59,532 @@ DEFAULT_RULE = {
 	"Escalation": (3, "Manager"),
 	"Reminder": (1, "Assignee"),
 }
+#: The columns a check reads instead of the document, and the child rows its clocks need.
+TICKET_FIELDS = (
+	"name",
+	"status",
+	"next_check_at",
+	"tick_claim",
+	"sla_policy",
+	"priority",
+	"support_calendar",
+	"received_at",
+	"registered_at",
+	"assigned_at",
+	"first_responded_at",
+	"resolved_at",
+	"confirmed_at",
+	"last_progress_at",
+	"support_team",
+	"assigned_to",
+	"support_tier",
+	"subject",
+)
+CHILD_FIELDS = {
+	"pauses": ("Support Ticket Pause", ("clocks", "paused_from", "paused_to")),
+	"extensions": (
+		"Support Ticket Extension",
+		("clock", "status", "decided_at", "extra_minutes", "new_due", "previous_due"),
+	),
+	"collaborations": ("Support Ticket Collaboration", ("due_at", "fulfilled_at")),
+}
+STATE_FIELDS = ("sla_state", "response_status", "resolution_status", "next_due", "next_check_at")
+
+
+class TicketRow(frappe._dict):
+	"""A Support Ticket as a check reads it: its columns and its clocks' child rows, no document."""
+
+	doctype = "Support Ticket"
+
+	def set(self, key, value):
+		self[key] = value
+
+	def is_new(self) -> bool:
+		return False
 
 
 def tick(now: dt.datetime | None = None, commit: bool = True) -> dict:
-	"""Scheduler entry (every minute): check every ticket whose next check instant has passed.
+	"""Scheduler entry (every minute): check every ticket whose next check instant has passed, or hand them
+	to the workers in chunks when there are more than the settings' threshold.
 
-	``commit=False`` keeps everything in the caller's transaction (tests roll it back). Its start, duration,
-	counts and the backlog it left are recorded for the monitor's health (``services.health``)."""
+	``commit=False`` keeps everything in the caller's transaction (tests roll it back) and never fans out.
+	Its start, duration, counts and the backlog it left are recorded for the monitor's health
+	(``services.health``); tickets handed to chunks are counted by their chunks, not here."""
+	at = now  # chunks evaluate at the tick's instant only when one was given (tests, benchmarks)
 	now = now or now_datetime()
 	began = time.monotonic()
 	health.tick_started(now)
 	teams.forget_role_holders()  # read afresh once per tick
 	lifecycle.complete_pending_registrations(commit=commit)
-	ticket = DocType("Support Ticket")
-	names = (
-		frappe.qb.from_(ticket)
-		.select(ticket.name)
-		.where(ticket.next_check_at <= now)
-		.where(ticket.status.notin(FINAL))
-		.orderby(ticket.next_check_at)
-		.limit(BATCH)
-	).run(pluck=True)
-	fired = checked = 0
-	for name in names:
-		fired_here = _guarded(name, commit, lambda name=name: _check_if_still_due(name, now))
-		if fired_here is not None:
-			checked += 1
-			fired += fired_here
+	fired = checked = chunks = 0
+	with tick_memo():
+		settings = tick_settings()
+		frappe.local.ts_sla_tick_memo["notify_queue"] = settings.queue if commit else None
+		rows = due_rows(now, FANOUT_LIMIT if commit else BATCH)
+		free = unclaimed(rows)
+		if commit and len(free) > settings.threshold:
+			seen = {name: claim for name, claim in rows if claim}  # dead chunks' claims, taken over
+			chunks = fan_out(free, at or now, settings, explicit=at is not None, dead_claims=seen)
+		else:  # only tickets no live chunk holds (a dead chunk's are taken back first)
+			mine = free[:BATCH]
+			if dead := sorted({claim for name, claim in rows if claim and name in set(mine)}):
+				frappe.db.sql(
+					"UPDATE `tabSupport Ticket` SET `tick_claim` = NULL WHERE `name` IN %s AND `tick_claim` IN %s",
+					(mine, dead),
+				)
+			checked, fired = check_all(mine, now, commit, unclaimed_only=True)
+		if commit:
+			send_pending(settings.queue)
+			jobs.isolated(
+				lambda: sweep_pending(settings.queue), commit, _("Queueing pending SLA notifications failed")
+			)
 	jobs.isolated(
 		lambda: health.tick_finished(now, time.monotonic() - began, checked, fired),
 		commit,
 		_("Recording the SLA monitor's health failed"),
 	)
+	return {"checked": checked, "fired": fired, "chunks": chunks, "handed_out": len(free) if chunks else 0}
+
+
+# -- per-tick memo ------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def tick_memo():
+	"""Settings, recipients and roles read once for the length of a tick or chunk (outside one: every time),
+	and the queue its notifications are sent from (none: at once, in the transaction)."""
+	if getattr(frappe.local, "ts_sla_tick_memo", None) is not None:  # within one already
+		yield
+		return
+	frappe.local.ts_sla_tick_memo = {"notify_queue": None}
+	try:
+		yield
+	finally:
+		frappe.local.ts_sla_tick_memo = None
+
+
+def notify_queue() -> str | None:
+	return (getattr(frappe.local, "ts_sla_tick_memo", None) or {}).get("notify_queue")
+
+
+def memo(key, compute):
+	cache = getattr(frappe.local, "ts_sla_tick_memo", None)
+	if cache is None:
+		return compute()
+	if key not in cache:
+		cache[key] = compute()
+	return cache[key]
+
+
+def setting(fieldname: str):
+	return memo(("setting", fieldname), lambda: frappe.db.get_single_value("TS SLA Settings", fieldname))
+
+
+def tick_settings() -> frappe._dict:
+	"""The queue the tick's chunks and notifications go to, the due count above which it fans out, and the
+	tickets per chunk (TS SLA Settings, with defaults for a site that never saved them)."""
+	return frappe._dict(
+		queue=setting("tick_queue") or DEFAULT_QUEUE,
+		threshold=max(1, cint(setting("tick_fanout_threshold")) or DEFAULT_THRESHOLD),
+		chunk_size=max(1, cint(setting("tick_chunk_size")) or DEFAULT_CHUNK),
+	)
+
+
+# -- fan-out ------------------------------------------------------------------------------------------------
+
+
+def due_rows(now: dt.datetime, limit: int) -> list[tuple[str, str | None]]:
+	"""(name, claim) of the open tickets due at ``now``, the longest waiting first (on the index)."""
+	ticket = DocType("Support Ticket")
+	return (
+		frappe.qb.from_(ticket)
+		.select(ticket.name, ticket.tick_claim)
+		.where(ticket.next_check_at <= now)
+		.where(ticket.status.notin(FINAL))
+		.orderby(ticket.next_check_at)
+		.limit(limit)
+	).run()
+
+
+def unclaimed(rows: list[tuple[str, str | None]]) -> list[str]:
+	"""The due tickets no live chunk holds: unclaimed, or claimed by a chunk that finished or died."""
+	live = {token for token in {claim for _name, claim in rows if claim} if chunk_alive(token)}
+	return [name for name, claim in rows if not claim or claim not in live]
+
+
+def beat(token: str, working: bool, done: int = 0) -> None:
+	"""A chunk's heartbeat: queued (written by the tick) or working (after each of its tickets)."""
+	frappe.cache.set_value(
+		CHUNK_KEY + token,
+		{"at": time.time(), "working": working, "done": done},
+		expires_in_sec=QUEUED_LEASE,
+	)
+
+
+def chunk_alive(token: str) -> bool:
+	"""A chunk is alive while queued (up to ``QUEUED_LEASE``) or while it beats (``STALE_AFTER``)."""
+	state = frappe.cache.get_value(CHUNK_KEY + token, expires=True)
+	if not state:
+		return False
+	return time.time() - state["at"] <= (STALE_AFTER if state["working"] else QUEUED_LEASE)
+
+
+def fan_out(
+	names: list[str], now: dt.datetime, settings, explicit: bool = False, dead_claims: dict | None = None
+) -> int:
+	"""Claim the tickets chunk by chunk (commit) and enqueue one job per chunk; returns the chunks queued.
+
+	A ticket is claimed when unclaimed or still held by the dead chunk it was seen with (``dead_claims``):
+	one a concurrent tick claimed meanwhile stays with that tick's chunk."""
+	ticket_claims = dead_claims or {}
+	queued = 0
+	for start in range(0, len(names), settings.chunk_size):
+		part = names[start : start + settings.chunk_size]
+		token = f"{now:%Y%m%d%H%M%S}-{frappe.generate_hash(length=10)}"
+		dead = sorted({ticket_claims[n] for n in part if n in ticket_claims}) or [""]
+		frappe.db.sql(
+			"""UPDATE `tabSupport Ticket` SET `tick_claim` = %(token)s
+			WHERE `name` IN %(names)s AND (`tick_claim` IS NULL OR `tick_claim` IN %(dead)s)""",
+			{"token": token, "names": part, "dead": dead},
+		)
+		mine = set(
+			frappe.db.sql(
+				"SELECT `name` FROM `tabSupport Ticket` WHERE `name` IN %(names)s AND `tick_claim` = %(token)s",
+				{"names": part, "token": token},
+				pluck=True,
+			)
+		)
+		beat(token, working=False)
+		frappe.db.commit()  # nosemgrep: the claim must be visible to the worker before its job exists
+		if not mine:
+			continue
+		frappe.enqueue(
+			"ts_sla.services.monitor.check_chunk",
+			queue=settings.queue,
+			job_id=f"ts_sla_tick_chunk::{token}",
+			deduplicate=True,
+			token=token,
+			names=[n for n in part if n in mine],
+			at=str(now) if explicit else None,
+		)
+		queued += 1
+	return queued
+
+
+def check_chunk(token: str, names: list[str], at: str | None = None) -> dict:
+	"""Background job: check the chunk's tickets that still carry its token, each in its own transaction,
+	beating after each so a tick can tell it works; at the end its heartbeat goes, and a ticket it could not
+	check (an error, logged) is handed out again by the next tick."""
+	now = get_datetime(at) if at else now_datetime()
+	teams.forget_role_holders()
+	with tick_memo():
+		frappe.local.ts_sla_tick_memo["notify_queue"] = tick_settings().queue
+		checked, fired = check_all(names, now, True, token)
+		send_pending(notify_queue())
+	frappe.cache.delete_value(CHUNK_KEY + token)
 	return {"checked": checked, "fired": fired}
 
 
+# -- one ticket ---------------------------------------------------------------------------------------------
+
+
+def check_all(
+	names: list[str], now: dt.datetime, commit: bool, token: str | None = None, unclaimed_only: bool = False
+) -> tuple[int, int]:
+	"""Check the tickets one by one, each in a savepoint of its own (one ticket's error is logged and rolled
+	back alone); committing (``commit``) every ``COMMIT_EVERY`` tickets, under READ COMMITTED so that each
+	check reads what others committed up to its own row lock. A chunk (``token``) beats before each ticket.
+	Returns (checked, fired)."""
+	checked = fired = 0
+	if commit:
+		frappe.db.commit()  # nosemgrep: a fresh transaction for the new isolation level
+		frappe.db.sql("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+	try:
+		for done, name in enumerate(names):
+			if token:
+				beat(token, working=True, done=done)
+			result = _guarded(
+				name, False, lambda name=name: _check_if_still_due(name, now, token, unclaimed_only)
+			)
+			if result is not None:
+				checked += 1
+				fired += result
+			if commit and (done + 1) % COMMIT_EVERY == 0:
+				frappe.db.commit()  # nosemgrep: these tickets' checks are kept whatever happens next
+	finally:
+		if commit:
+			frappe.db.commit()  # nosemgrep: the last tickets' checks
+			frappe.db.sql("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+	return checked, fired
+
+
 def _guarded(name: str, commit: bool, work):
-	"""One ticket's check in its own transaction: its events, notifications and state commit together, a
-	later ticket's error cannot undo them, and a crash re-runs only what did not commit."""
+	"""One ticket's check, isolated in a transaction (``commit``) or a savepoint of its own: its events,
+	notices and state are kept or undone together, another ticket's error cannot undo them, and a crash
+	re-runs only what did not commit."""
 	return jobs.isolated(work, commit, _("SLA check failed for {0}").format(name))
 
 
-def _check_if_still_due(name: str, now: dt.datetime) -> int:
-	"""Lock the ticket row first: a second worker waits here, then sees the first one's work and skips."""
-	row = frappe.db.get_value(
-		"Support Ticket", name, ["next_check_at", "status"], as_dict=True, for_update=True
+def read_ticket(
+	name: str, token: str | None = None, lock: bool = False, unclaimed_only: bool = False
+) -> TicketRow | None:
+	"""The ticket's row with the child rows its clocks need (four small queries). ``lock``: take its row
+	lock, skipping a ticket another worker holds (None then); ``token``: only while that chunk claims it."""
+	columns = ", ".join(f"`{f}`" for f in TICKET_FIELDS)
+	condition = "`name` = %(name)s" + (
+		" AND `tick_claim` = %(token)s" if token else " AND `tick_claim` IS NULL" if unclaimed_only else ""
 	)
-	if not row or not row.next_check_at or row.next_check_at > now or row.status in FINAL:
+	found = frappe.db.sql(
+		f"SELECT {columns} FROM `tabSupport Ticket` WHERE {condition}"  # nosemgrep: fixed columns
+		+ (" FOR UPDATE SKIP LOCKED" if lock else ""),
+		{"name": name, "token": token},
+		as_dict=True,
+	)
+	if not found:
+		return None
+	row = TicketRow(found[0])
+	for table, (doctype, fields) in CHILD_FIELDS.items():
+		row[table] = [
+			frappe._dict(r)
+			for r in frappe.db.sql(
+				"SELECT `name`, {} FROM `tab{}` WHERE `parent` = %s AND `parentfield` = %s ORDER BY `idx`".format(  # nosemgrep: fixed names
+					", ".join(f"`{f}`" for f in fields), doctype
+				),
+				(name, table),
+				as_dict=True,
+			)
+		]
+	return row
+
+
+def _check_if_still_due(
+	name: str, now: dt.datetime, token: str | None = None, unclaimed_only: bool = False
+) -> int:
+	"""Lock the ticket row first (skipping one another worker holds, or a chunk claimed meanwhile when
+	``unclaimed_only``), then check it if it is still due."""
+	row = read_ticket(name, token=token, lock=True, unclaimed_only=unclaimed_only)
+	if not row:
 		return 0
-	return check_ticket(name, now)
+	if not row.next_check_at or row.next_check_at > now or row.status in FINAL:
+		if row.tick_claim:
+			frappe.db.sql("UPDATE `tabSupport Ticket` SET `tick_claim` = NULL WHERE `name` = %s", (name,))
+		return 0
+	return _check(row, now)
 
 
 def is_quiet(ticket, now: dt.datetime) -> bool:
 	"""Imported-closed or older than the horizon: record events, tell nobody."""
-	horizon = cint(frappe.db.get_single_value("TS SLA Settings", "notification_horizon_days")) or 30
+	horizon = cint(setting("notification_horizon_days")) or 30
 	return ticket.status in FINAL or get_datetime(ticket.received_at) < now - dt.timedelta(days=horizon)
 
 
 def check_ticket(name: str, now: dt.datetime | None = None) -> int:
 	"""Fire the ticket's due occurrences as SLA Events, then store its current states and next check."""
-	now = now or now_datetime()
-	ticket = frappe.get_doc("Support Ticket", name)
-	clocks, calendar = sla.clocks_of(ticket)
-	known = set(frappe.get_all("SLA Event", filters={"ticket": name}, pluck="event_key"))
+	row = read_ticket(name)
+	return _check(row, now or now_datetime()) if row else 0
+
+
+def _check(row: TicketRow, now: dt.datetime) -> int:
+	"""The check proper, from the ticket's row: the document is loaded only when an escalation action runs
+	(and the states are then computed from it afresh)."""
+	clocks, calendar = sla.clocks_of(row)
+	known = set(
+		frappe.db.sql("SELECT `event_key` FROM `tabSLA Event` WHERE `ticket` = %s", (row.name,), pluck=True)
+	)
+	told = Told(row)
 	fired = 0
-	for occurrence in sla.occurrences(ticket, now, clocks, calendar):
+	for occurrence in sla.occurrences(row, now, clocks, calendar):
 		if aware(occurrence.at) <= aware(now):
-			fired += fire(ticket, occurrence, now, known)
-	if fired:  # an escalation action may have changed the ticket: read it again
-		ticket.reload()
+			fired += fire(row, occurrence, now, known, told)
+	told.flush()
+	if told.acted:  # an escalation action changed the ticket: its clocks afresh
+		ticket = told.document()
 		sla.update_states(ticket, now)
 	else:
-		sla.update_states(ticket, now, clocks, calendar)
-	frappe.db.set_value(
-		"Support Ticket",
-		name,
-		{
-			f: ticket.get(f)
-			for f in ("sla_state", "response_status", "resolution_status", "next_due", "next_check_at")
-		},
-		update_modified=False,
-	)
+		ticket = row
+		sla.update_states(row, now, clocks, calendar, sla.refs_of(known))
+	store_states(row.name, {f: ticket.get(f) for f in STATE_FIELDS})
 	return fired
+
+
+def store_states(name: str, states: dict) -> None:
+	"""The check's result, and the ticket released from its chunk (one UPDATE; nothing caches tickets)."""
+	frappe.db.sql(
+		"UPDATE `tabSupport Ticket` SET {}, `tick_claim` = NULL WHERE `name` = %(name)s".format(  # nosemgrep
+			", ".join(f"`{f}` = %({f})s" for f in states)
+		),
+		{**states, "name": name},
+	)
+
+
+class Told:
+	"""What one check of one ticket fired: one timeline entry, and one notice per recipient whatever the
+	number of events (recipients told of the same events share one email). Within a committing tick or chunk
+	(``tick_memo`` with a queue) the notices wait on their SLA Events (``notice_pending``) for a worker of
+	that queue (``deliver_pending``); otherwise they are sent at once, in the transaction."""
+
+	def __init__(self, ticket):
+		self.ticket, self.queue = ticket, notify_queue()
+		self.events: list[tuple[str, str]] = []  # (subject, message) of each event fired
+		self.whom: dict[str, list[int]] = {}
+		self.doc = ticket if isinstance(ticket, Document) else None
+		self.acted = False
+
+	def add(self, subject: str, message: str, recipients: list[str]) -> None:
+		self.events.append((subject, message))
+		for user in recipients:
+			self.whom.setdefault(user, []).append(len(self.events) - 1)
+
+	def document(self):
+		"""The ticket's document, loaded once (for an escalation action)."""
+		if self.doc is None:
+			self.doc = frappe.get_doc("Support Ticket", self.ticket.name)
+		return self.doc
+
+	def notices(self) -> list[tuple[list[str], str, str]]:
+		"""(users, subject, message): one per set of events, for everyone told of exactly those events."""
+		groups: dict[tuple[int, ...], list[str]] = {}
+		for user, indexes in self.whom.items():
+			groups.setdefault(tuple(indexes), []).append(user)
+		notices = []
+		for indexes, users in groups.items():
+			if len(indexes) == 1:
+				subject, message = self.events[indexes[0]]
+			else:
+				subject = _("{0} SLA events: {1} ({2})").format(
+					len(indexes), self.ticket.subject, self.ticket.name
+				)
+				message = "<br>".join(self.events[i][1] for i in indexes)
+			notices.append((sorted(users), subject, message))
+		return notices
+
+	def flush(self) -> None:
+		"""The timeline entry, and the notices (or a note that they wait for the tick's worker)."""
+		if not self.events:
+			return
+		messages = [m for _s, m in self.events]
+		content = (
+			_("SLA event: {0}").format(messages[0])
+			if len(messages) == 1
+			else _("SLA events: {0}").format("; ".join(messages))
+		)
+		frappe.get_doc(
+			{
+				"doctype": "Comment",
+				"comment_type": "Info",
+				"comment_email": frappe.session.user,
+				"reference_doctype": "Support Ticket",
+				"reference_name": self.ticket.name,
+				"content": content,
+			}
+		).insert(ignore_permissions=True, ignore_links=True)
+		if self.queue:
+			if self.whom:
+				frappe.local.ts_sla_tick_memo.setdefault("pending", []).append(self.ticket.name)
+		else:
+			notifier.send_notices(self.notices(), self.ticket)
+		self.events, self.whom = [], {}
+
+
+def event_subject(ticket, clock: str, kind: str) -> str:
+	return _("{0} {1}: {2} ({3})").format(_(clock), _(kind).lower(), ticket.subject, ticket.name)
+
+
+# -- notices sent by workers --------------------------------------------------------------------------------
+
+
+def send_pending(queue: str) -> None:
+	"""At the end of a committing tick or chunk: one job tells the people its checks' events name."""
+	pending = frappe.local.ts_sla_tick_memo.pop("pending", None)
+	if pending:
+		frappe.enqueue("ts_sla.services.monitor.deliver_pending", queue=queue, tickets=pending)
+
+
+def sweep_pending(queue: str) -> None:
+	"""Notices a worker did not send (it died after the check committed, before its chunk's end): when some
+	wait for longer than ``SWEEP_AFTER``, one job (never two at once) sends every pending notice."""
+	older = now_datetime() - dt.timedelta(seconds=SWEEP_AFTER)
+	if frappe.db.sql(
+		"SELECT 1 FROM `tabSLA Event` WHERE `notice_pending` = 1 AND `creation` < %s LIMIT 1", (older,)
+	):
+		frappe.enqueue(
+			"ts_sla.services.monitor.deliver_pending",
+			queue=queue,
+			job_id="ts_sla_deliver_pending_sweep",
+			deduplicate=True,
+		)
+
+
+def deliver_pending(tickets: list[str] | None = None) -> int:
+	"""Background job: tell the recipients of the pending SLA Events of these tickets (of every ticket with
+	some pending: the sweep), one ticket per transaction, each recipient once for all of a ticket's pending
+	events. The events are taken with ``FOR UPDATE SKIP LOCKED`` and cleared with the notices in one commit,
+	so two jobs never tell anyone twice. Returns the people told."""
+	if tickets is None:
+		tickets = frappe.db.sql(
+			"SELECT DISTINCT `ticket` FROM `tabSLA Event` WHERE `notice_pending` = 1 LIMIT 10000", pluck=True
+		)
+	told = 0
+	for name in dict.fromkeys(tickets):
+		told += (
+			jobs.isolated(
+				lambda name=name: _deliver_retrying(name),
+				True,
+				_("SLA notifications failed for {0}").format(name),
+			)
+			or 0
+		)
+	return told
+
+
+def _deliver_retrying(name: str, attempts: int = 3) -> int:
+	"""Frappe's bell marks the user's notifications unseen (a row per user): two workers telling the same
+	people at once may deadlock there; the loser starts the ticket's notices again."""
+	for attempt in range(attempts):
+		try:
+			return _deliver(name)
+		except frappe.QueryDeadlockError:
+			frappe.db.rollback()
+			if attempt == attempts - 1:
+				raise
+	return 0
+
+
+def _deliver(name: str) -> int:
+	# found without locks, then locked by primary key in one order (a second deliverer waits, then finds
+	# them sent): a locking read on the ticket's index would also lock its gaps and deadlock with a worker
+	# inserting the next ticket's events
+	pending = frappe.db.sql(
+		"SELECT `name` FROM `tabSLA Event` WHERE `ticket` = %s AND `notice_pending` = 1", (name,), pluck=True
+	)
+	events = (
+		frappe.db.sql(
+			"""SELECT `name`, `clock`, `kind`, `recipients`, `message`, `priority`, `creation` FROM `tabSLA Event`
+			WHERE `name` IN %s AND `notice_pending` = 1 ORDER BY `name` FOR UPDATE""",
+			(pending,),
+			as_dict=True,
+		)
+		if pending
+		else []
+	)
+	if not events:
+		return 0
+	ticket = frappe.db.get_value(
+		"Support Ticket", name, ["name", "subject", "priority"], as_dict=True
+	) or frappe._dict(name=name, subject="", priority=events[-1].priority)
+	events.sort(key=lambda e: e.get("creation") or "")
+	told = Told(ticket)
+	for event in events:
+		told.add(
+			event_subject(ticket, event.clock, event.kind),
+			event.message,
+			[r for r in (event.recipients or "").split(", ") if r],
+		)
+	sent = notifier.send_notices(told.notices(), ticket)
+	frappe.db.sql(
+		"UPDATE `tabSLA Event` SET `notice_pending` = 0 WHERE `name` IN %s", ([e.name for e in events],)
+	)
+	return sent
 
 
 def rules_for(ticket, occurrence) -> list[tuple[int, str, str]]:
@@ -132,8 +601,11 @@ def rules_for(ticket, occurrence) -> list[tuple[int, str, str]]:
 	return [(level, notify, "Notify")]
 
 
-def fire(ticket, occurrence, now: dt.datetime, known: set | None = None) -> int:
-	"""Insert one SLA Event per matching rule; notify and act only for events this call inserted."""
+def fire(ticket, occurrence, now: dt.datetime, known: set | None = None, told: Told | None = None) -> int:
+	"""Insert one SLA Event per matching rule; notify and act only for events this call inserted. The
+	timeline entry and the notices go through ``told`` (the ticket check's), else are written at the end."""
+	own = told is None
+	told = told or Told(ticket)
 	fired = 0
 	quiet = is_quiet(ticket, now)
 	for level, notify_whom, action in rules_for(ticket, occurrence):
@@ -160,23 +632,22 @@ def fire(ticket, occurrence, now: dt.datetime, known: set | None = None) -> int:
 					"message": message,
 					"event_key": key,
 					"notified": 0 if quiet else 1,
+					"notice_pending": 1 if told.queue and recipients else 0,
 				}
 			)
-			event.insert(ignore_permissions=True)
+			event.insert(ignore_permissions=True, ignore_links=True)  # the ticket and its team exist
 		except (frappe.DuplicateEntryError, frappe.UniqueValidationError):
 			frappe.db.rollback(save_point="ts_sla_event")  # another worker recorded it: nothing more to do
 			continue
 		if known is not None:
 			known.add(key)
 		fired += 1
-		if not quiet:
-			subject = _("{0} {1}: {2} ({3})").format(
-				_(occurrence.clock), _(occurrence.kind).lower(), ticket.subject, ticket.name
-			)
-			notifier.notify(recipients, subject, message, ticket)
+		told.add(event_subject(ticket, occurrence.clock, occurrence.kind), message, recipients)
 		if action != "Notify" and not quiet:
-			event.db_set("action_taken", act(ticket, action, occurrence), update_modified=False)
-		ticket.add_comment("Info", _("SLA event: {0}").format(message))
+			event.db_set("action_taken", act(told.document(), action, occurrence), update_modified=False)
+			told.acted = True
+	if own:
+		told.flush()
 	return fired
 
 
@@ -191,9 +662,18 @@ def describe(ticket, occurrence) -> str:
 
 
 def recipients_for(ticket, whom: str, team: str | None = None) -> list[str]:
+	"""Who an event tells; the team-wide answers are read once per tick."""
 	team = team or ticket.support_team
-	if whom == "Assignee":
-		users = [ticket.assigned_to] if ticket.assigned_to else teams.supervisors_of(team)
+	if whom == "Assignee" and ticket.assigned_to:
+		users = [ticket.assigned_to]
+	else:
+		users = memo(("recipients", whom, team), lambda: _recipients(whom, team))
+	return sorted({u for u in users if u and u != "Administrator"})
+
+
+def _recipients(whom: str, team: str | None) -> list[str]:
+	if whom == "Assignee":  # nobody assigned: the supervisor
+		users = teams.supervisors_of(team)
 	elif whom == "Supervisor":
 		users = teams.supervisors_of(team)
 	elif whom == "On-Duty Lead":
@@ -202,12 +682,12 @@ def recipients_for(ticket, whom: str, team: str | None = None) -> list[str]:
 		users = teams.role_holders("Support Manager")
 	else:  # Team
 		users = active_members(team) if team else []
-	return sorted({u for u in users if u and u != "Administrator"})
+	return users
 
 
 def act(ticket, action: str, occurrence) -> str:
-	"""An escalation row's action, recorded on the timeline by the lifecycle and returned for the event."""
-	ticket = frappe.get_doc("Support Ticket", ticket.name)
+	"""An escalation row's action on the ticket's document, recorded on the timeline by the lifecycle and
+	returned for the event."""
 	if action == "Reassign to Next Tier":
 		tier = NEXT_TIER.get(ticket.support_tier or "L2")
 		if not tier or ticket.status in FINAL or ticket.status == RESOLVED:
@@ -247,6 +727,15 @@ def daily_progress_check(now: dt.datetime | None = None, commit: bool = True) ->
 	calendar's own zone), flag once each open ticket of that policy with no progress update that day. One
 	ticket's failure is logged and skipped; it never stops the job."""
 	now = now or now_datetime()
+	with tick_memo():
+		frappe.local.ts_sla_tick_memo["notify_queue"] = tick_settings().queue if commit else None
+		fired = _daily_progress_check(now, commit)
+		if commit:
+			send_pending(notify_queue())
+		return fired
+
+
+def _daily_progress_check(now: dt.datetime, commit: bool) -> int:
 	fired = 0
 	for policy in frappe.get_all(
 		"SLA Policy", filters={"enabled": 1}, fields=["name", "daily_progress_cutoff", "support_calendar"]
@@ -278,7 +767,9 @@ def daily_progress_check(now: dt.datetime | None = None, commit: bool = True) ->
 		)
 		for name in stale:
 			result = _guarded(
-				name, commit, lambda name=name: fire(frappe.get_doc("Support Ticket", name), occurrence, now)
+				name,
+				commit,
+				lambda name=name: fire(frappe.get_doc("Support Ticket", name), occurrence, now),
 			)
 			fired += result or 0
 		frappe.cache.set_value(marker, 1, expires_in_sec=2 * 86400)
@@ -286,9 +777,11 @@ def daily_progress_check(now: dt.datetime | None = None, commit: bool = True) ->
 
 
 def record_imported(ticket) -> None:
-	"""A ticket imported already closed: record what its clocks did, notify nobody."""
+	"""A ticket imported already closed: record what its clocks did (one timeline entry), notify nobody."""
 	now = now_datetime()
 	known: set = set()
+	told = Told(ticket)
 	for occurrence in sla.occurrences(ticket, now):
 		if aware(occurrence.at) <= aware(now) and occurrence.kind != "Reminder":
-			fire(ticket, occurrence, now, known)
+			fire(ticket, occurrence, now, known, told)
+	told.flush()

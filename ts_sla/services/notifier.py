@@ -27,9 +27,25 @@ def notify(users: list[str], subject: str, message: str, ticket, alert: bool = T
 	"""Bell, queued email and a realtime alert for each enabled user; returns who was told.
 
 	The recipients' addresses and email preferences are read in two queries, whatever their number."""
+	users, emails, muted = _reachable(users)
+	for user in users:
+		_bell(user, subject, message, ticket, alert)
+		if user not in muted:
+			send_mail(
+				recipients=[emails[user] or user],
+				subject=subject,
+				message=_with_link(message, ticket),
+				reference_doctype="Support Ticket",
+				reference_name=ticket.name,
+			)
+	return users
+
+
+def _reachable(users: list[str]) -> tuple[list[str], dict, set]:
+	"""(the enabled users, their addresses, those who switched email notifications off) in two queries."""
 	users = sorted({u for u in users if u and u not in ("Guest",)})
 	if not users:
-		return []
+		return [], {}, set()
 	emails = dict(
 		frappe.get_all(
 			"User", filters={"name": ("in", users), "enabled": 1}, fields=["name", "email"], as_list=True
@@ -48,35 +64,62 @@ def notify(users: list[str], subject: str, message: str, ticket, alert: bool = T
 		if users
 		else set()
 	)
-	for user in users:
-		frappe.get_doc(
-			{
-				"doctype": "Notification Log",
-				"for_user": user,
-				"type": "Alert",
-				"document_type": "Support Ticket",
-				"document_name": ticket.name,
-				"subject": subject,
-				"email_content": message,
-				"from_user": "Administrator",
-			}
-		).insert(ignore_permissions=True)
-		if user not in muted:
-			send_mail(
-				recipients=[emails[user] or user],
-				subject=subject,
-				message=f"{message}<br><br><a href='{get_url_to_form('Support Ticket', ticket.name)}'>{ticket.name}</a>",
-				reference_doctype="Support Ticket",
-				reference_name=ticket.name,
-			)
-		if alert:
-			frappe.publish_realtime(
-				"ts_sla_alert",
-				{"ticket": ticket.name, "subject": subject, "priority": ticket.priority},
-				user=user,
-				after_commit=True,
-			)
-	return users
+	return users, emails, muted
+
+
+def _with_link(message: str, ticket) -> str:
+	return f"{message}<br><br><a href='{get_url_to_form('Support Ticket', ticket.name)}'>{ticket.name}</a>"
+
+
+def _bell(user: str, subject: str, message: str, ticket, alert: bool = True) -> None:
+	"""The Notification Log (the bell) and, in their open Desk, a realtime alert."""
+	frappe.get_doc(
+		{
+			"doctype": "Notification Log",
+			"for_user": user,
+			"type": "Alert",
+			"document_type": "Support Ticket",
+			"document_name": ticket.name,
+			"subject": subject,
+			"email_content": message,
+			"from_user": "Administrator",
+		}
+	).insert(ignore_permissions=True, ignore_links=True)
+	if alert:
+		frappe.publish_realtime(
+			"ts_sla_alert",
+			{"ticket": ticket.name, "subject": subject, "priority": ticket.priority},
+			user=user,
+			after_commit=True,
+		)
+
+
+def send_notices(notices: list[tuple[list[str], str, str]], ticket) -> int:
+	"""Tell people about one ticket once: ``notices`` are (users, subject, message), each user in one. Each
+	gets their own bell and realtime alert; one queued email carries every notice to all of them (Frappe
+	sends each their own copy), since rendering an email is the dearest part. ``ticket`` needs a name, a
+	subject and a priority. Returns how many were told."""
+	users, emails, muted = _reachable([u for group, _s, _m in notices for u in group])
+	told = set(users)
+	mine = {user: (subject, message) for group, subject, message in notices for user in group}
+	for user in users:  # in one order everywhere: two workers telling the same people wait, never deadlock
+		_bell(user, *mine[user], ticket)
+	addresses = [emails[u] or u for u in users if u not in muted]
+	if addresses:
+		mine = [(s, m) for group, s, m in notices if told & set(group)]
+		subject = (
+			mine[0][0] if len(mine) == 1 else _("SLA events: {0} ({1})").format(ticket.subject, ticket.name)
+		)
+		send_mail(
+			recipients=addresses,
+			subject=subject,
+			message=_with_link(
+				"<br>".join(dict.fromkeys(line for _s, m in mine for line in m.split("<br>"))), ticket
+			),
+			reference_doctype="Support Ticket",
+			reference_name=ticket.name,
+		)
+	return len(users)
 
 
 def reporter_email(ticket) -> str | None:

@@ -339,8 +339,9 @@ def levels_of(policy, row, clock: Clock, priority: str) -> list[float]:
 	return sorted({warning, 100.0, *rule_thresholds(policy, CLOCK_NAMES[clock.key], priority)})
 
 
-def update_states(ticket, now=None, clocks=None, calendar=None) -> None:
-	"""Set response/resolution status, sla_state, next_due and next_check_at from the clocks at ``now``."""
+def update_states(ticket, now=None, clocks=None, calendar=None, recorded: set | None = None) -> None:
+	"""Set response/resolution status, sla_state, next_due and next_check_at from the clocks at ``now``
+	(``recorded``: the ticket's ``fired_refs`` when the caller has read them already)."""
 	now = aware(now or now_datetime())
 	if clocks is None:
 		clocks, calendar = clocks_of(ticket)
@@ -379,17 +380,20 @@ def update_states(ticket, now=None, clocks=None, calendar=None) -> None:
 	# the list's "next due": the earliest due of a clock still running (none once the ticket is final)
 	running = [c.due for c in clocks if not c.stopped_at and c.due]
 	ticket.next_due = naive(min(running)) if running and ticket.status not in FINAL_STATES else None
-	ticket.next_check_at = next_check(ticket, occurrences(ticket, now, clocks, calendar, every), now)
+	ticket.next_check_at = next_check(
+		ticket, occurrences(ticket, now, clocks, calendar, every), now, recorded
+	)
 
 
-def next_check(ticket, found: list, now: dt.datetime) -> dt.datetime | None:
+def next_check(ticket, found: list, now: dt.datetime, recorded: set | None = None) -> dt.datetime | None:
 	"""When the monitor must look at the ticket next: the earliest occurrence not yet recorded as an SLA
 	Event — one already past (a late registration, a backdated receipt, a clock moved by an extension, a
 	priority change or a resume) makes the ticket due at the next tick."""
 	if ticket.status in FINAL_STATES:
 		return None
 	past = [o for o in found if o.at <= now]
-	recorded = fired_refs(ticket.name) if past and not ticket.is_new() else set()
+	if recorded is None:
+		recorded = fired_refs(ticket.name) if past and not ticket.is_new() else set()
 	pending = [o.at for o in found if o.at > now or o.ref not in recorded]
 	return naive(min(pending)) if pending else None
 
@@ -397,8 +401,13 @@ def next_check(ticket, found: list, now: dt.datetime) -> dt.datetime | None:
 def fired_refs(ticket_name: str) -> set[tuple[str, str, str]]:
 	"""(clock, threshold, occurrence) of every SLA Event recorded for the ticket (``Occurrence.event_key``
 	read back)."""
+	return refs_of(frappe.get_all("SLA Event", filters={"ticket": ticket_name}, pluck="event_key"))
+
+
+def refs_of(event_keys) -> set[tuple[str, str, str]]:
+	"""(clock, threshold, occurrence) of each event key."""
 	refs = set()
-	for key in frappe.get_all("SLA Event", filters={"ticket": ticket_name}, pluck="event_key"):
+	for key in event_keys:
 		parts = key.split("|")
 		if len(parts) >= 5:
 			refs.add((parts[1], parts[2], "|".join(parts[4:])))

@@ -1,15 +1,21 @@
-"""A real Frappe web server for REST tests: ``frappe serve`` on a free local port, in its own process."""
+"""Real Frappe processes for tests: a web server (``frappe serve`` on a free local port) and RQ workers
+(``frappe worker``), each in its own process, and a job queue of the test's own."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
+import zlib
 from pathlib import Path
 
 import frappe
 import requests
+from frappe.utils import background_jobs
 
 
 def _stop(process: subprocess.Popen | None) -> None:
@@ -86,26 +92,108 @@ class LiveServer:
 		return http
 
 
-class Worker:
-	"""A real RQ worker of the bench (``bench worker``) for the given queues, in its own process."""
+def own_queue_url() -> str:
+	"""A Redis database of the site's own for its RQ jobs (1–15 by the site's name), on the bench's server."""
+	url = urllib.parse.urlsplit(frappe.get_site_config().redis_queue)
+	database = 1 + zlib.crc32(frappe.local.site.encode()) % 15
+	return urllib.parse.urlunsplit(url._replace(path=f"/{database}"))
 
-	def __init__(self, queues: str = "long") -> None:
-		self.queues = queues
+
+@contextlib.contextmanager
+def own_queue(*queues: str):
+	"""Enqueue into the site's own Redis database for the block (``own_queue_url``), so that the workers a
+	test or benchmark starts there (``Worker(..., own=True)``) run only its jobs, never the jobs other sites
+	left on the bench's shared queues. The named queues start empty of this site's jobs."""
+	conf = frappe.local.conf
+	saved = conf.redis_queue
+	conf.redis_queue = own_queue_url()
+	background_jobs._redis_queue_conn = None
+	try:
+		for queue in queues:
+			clear_site_jobs(queue)
+		yield conf.redis_queue
+	finally:
+		conf.redis_queue = saved
+		background_jobs._redis_queue_conn = None
+
+
+def clear_site_jobs(queue: str) -> int:
+	"""Remove this site's jobs waiting on a queue (other sites' jobs stay); returns how many."""
+	q = background_jobs.get_queue(queue)
+	removed = 0
+	for job in q.get_jobs():
+		if (job.kwargs or {}).get("site") == frappe.local.site:
+			job.delete()
+			removed += 1
+	return removed
+
+
+def queued_jobs(queue: str, method: str | None = None) -> list:
+	"""This site's jobs waiting on a queue (of one method)."""
+	return [
+		job
+		for job in background_jobs.get_queue(queue).get_jobs()
+		if (job.kwargs or {}).get("site") == frappe.local.site
+		and (method is None or (job.kwargs or {}).get("method") == method)
+	]
+
+
+class Worker:
+	"""A real RQ worker of the bench (``bench worker``) for the given queues, in its own process.
+	``own``: it serves the site's own Redis database (``own_queue``); ``burst``: it stops when the queues are
+	empty (``wait()``)."""
+
+	count = 0
+
+	def __init__(self, queues: str = "long", own: bool = False, burst: bool = False) -> None:
+		Worker.count += 1
+		self.queues, self.own, self.burst = queues, own, burst
 		self.sites_path = str(Path(frappe.local.sites_path).resolve())
 		self.log = (
-			Path(self.sites_path).parent / "logs" / f"ts_sla-test-worker-{queues.replace(',', '-')}.log"
+			Path(self.sites_path).parent
+			/ "logs"
+			/ f"ts_sla-test-worker-{queues.replace(',', '-')}-{os.getpid()}-{Worker.count}.log"
 		)
 		self.process: subprocess.Popen | None = None
 
 	def start(self) -> Worker:
 		self.log.parent.mkdir(exist_ok=True)
+		env = dict(os.environ)
+		if self.own:
+			env["FRAPPE_REDIS_QUEUE"] = own_queue_url()
+		command = [
+			sys.executable,
+			"-m",
+			"frappe.utils.bench_helper",
+			"frappe",
+			"worker",
+			"--queue",
+			self.queues,
+		]
 		self.process = subprocess.Popen(
-			[sys.executable, "-m", "frappe.utils.bench_helper", "frappe", "worker", "--queue", self.queues],
+			[*command, "--burst"] if self.burst else command,
 			cwd=self.sites_path,
 			stdout=self.log.open("w"),
 			stderr=subprocess.STDOUT,
+			env=env,
 		)
 		return self
+
+	def wait(self, timeout: float = 300) -> int:
+		"""Wait for a burst worker to finish its queues; returns its exit code."""
+		return self.process.wait(timeout=timeout)
+
+	def kill(self) -> None:
+		"""End it the hard way (SIGKILL), as a crash would, mid-job: the worker and the work horse it forked
+		for the job (RQ runs each job in a child process of its own session, which outlives its parent)."""
+		import psutil
+
+		horses = psutil.Process(self.process.pid).children(recursive=True)  # RQ gives each its own session
+		self.process.kill()
+		for horse in horses:
+			horse.kill()
+		self.process.wait(timeout=30)
+		psutil.wait_procs(horses, timeout=30)
 
 	def stop(self) -> None:
 		_stop(self.process)

@@ -8,9 +8,11 @@ from frappe.utils import get_datetime
 
 from ts_sla.api import ticket as api
 from ts_sla.services import monitor
+from ts_sla.tests.server import Worker, own_queue, queued_jobs
 from ts_sla.tests.utils import TSSLATestCase, make_team, make_ticket, ticket_data
 
 D = dt.datetime
+DELIVER = "ts_sla.services.monitor.deliver_pending"
 ENGINEER, SUPERVISOR, L3 = "engineer@ts-sla.test", "supervisor@ts-sla.test", "engineer2@ts-sla.test"
 
 
@@ -24,6 +26,11 @@ def events(ticket: str) -> list[tuple]:
 			order_by="fired_at asc, clock asc, threshold_percent asc, level asc",
 		)
 	]
+
+
+def sla_alerts(ticket: str) -> dict:
+	"""Notification Log filters: the SLA monitor's alerts about a ticket (not the monitor-health ones)."""
+	return {"document_name": ticket, "type": "Alert", "subject": ("not like", "SLA monitor is%")}
 
 
 class TestMonitor(TSSLATestCase):
@@ -236,27 +243,41 @@ class TestConcurrentTicks(TSSLATestCase):
 			try:
 				frappe.connect()
 				frappe.flags.mute_emails = True
-				barrier.wait(timeout=60)
-				results.append(monitor.tick(D(2023, 10, 26, 12, 0)))
+				with own_queue():
+					barrier.wait(timeout=60)
+					results.append(monitor.tick(D(2023, 10, 26, 12, 0)))
 			except Exception as error:
 				errors.append(repr(error))
 			finally:
 				frappe.destroy()
 
-		threads = [threading.Thread(target=run) for _ in range(2)]
-		for thread in threads:
-			thread.start()
-		for thread in threads:
-			thread.join(timeout=120)
-		self.assertEqual(errors, [])
+		with own_queue("long"):
+			before = frappe.db.count("Notification Log", sla_alerts(doc.name))
+			threads = [threading.Thread(target=run) for _ in range(2)]
+			for thread in threads:
+				thread.start()
+			for thread in threads:
+				thread.join(timeout=120)
+			self.assertEqual(errors, [])
+			# one check fired: one notification job for the ticket
+			self.assertEqual(
+				[j.kwargs["kwargs"].get("tickets") for j in queued_jobs("long", DELIVER)], [[doc.name]]
+			)
+			self.assertEqual(Worker("long", own=True, burst=True).start().wait(), 0)
+		frappe.db.rollback()  # a fresh snapshot: what the workers committed
 		keys = frappe.get_all("SLA Event", {"ticket": doc.name}, pluck="event_key")
-		self.assertTrue(keys)
+		self.assertGreater(len(keys), 1)
 		self.assertEqual(len(keys), len(set(keys)))
-		# each event told its recipients once: one bell per recipient per event, across both workers
-		told = sum(
-			len([r for r in (e.recipients or "").split(", ") if r])
+		# one check fired them all: each recipient told once (one bell), across both workers
+		told = {
+			r
 			for e in frappe.get_all("SLA Event", {"ticket": doc.name}, ["recipients"])
-		)
+			for r in (e.recipients or "").split(", ")
+			if r
+		}
+		logs = frappe.get_all("Notification Log", sla_alerts(doc.name), ["for_user", "subject"])
+		self.assertEqual(len(logs) - before, len(told), logs)
+		self.assertEqual(sorted(log.for_user for log in logs), sorted(told))
 		self.assertEqual(
-			frappe.db.count("Notification Log", {"document_name": doc.name, "type": "Alert"}), told
+			frappe.db.count("Comment", {"reference_name": doc.name, "content": ("like", "SLA event%")}), 1
 		)
