@@ -96,29 +96,25 @@ def _bell(user: str, subject: str, message: str, ticket, alert: bool = True) -> 
 
 def send_notices(notices: list[tuple[list[str], str, str]], ticket) -> int:
 	"""Tell people about one ticket once: ``notices`` are (users, subject, message), each user in one. Each
-	gets their own bell and realtime alert; one queued email carries every notice to all of them (Frappe
-	sends each their own copy), since rendering an email is the dearest part. ``ticket`` needs a name, a
-	subject and a priority. Returns how many were told."""
+	gets their own bell and realtime alert, and the users of one notice share one queued email (Frappe
+	sends each their own copy, addressed to them alone): an email is rendered once per notice, not once per
+	person, since rendering is the dearest part, and nobody reads a notice meant for others. ``ticket``
+	needs a name, a subject and a priority. Returns how many were told."""
 	users, emails, muted = _reachable([u for group, _s, _m in notices for u in group])
 	told = set(users)
 	mine = {user: (subject, message) for group, subject, message in notices for user in group}
 	for user in users:  # in one order everywhere: two workers telling the same people wait, never deadlock
 		_bell(user, *mine[user], ticket)
-	addresses = [emails[u] or u for u in users if u not in muted]
-	if addresses:
-		mine = [(s, m) for group, s, m in notices if told & set(group)]
-		subject = (
-			mine[0][0] if len(mine) == 1 else _("SLA events: {0} ({1})").format(ticket.subject, ticket.name)
-		)
-		send_mail(
-			recipients=addresses,
-			subject=subject,
-			message=_with_link(
-				"<br>".join(dict.fromkeys(line for _s, m in mine for line in m.split("<br>"))), ticket
-			),
-			reference_doctype="Support Ticket",
-			reference_name=ticket.name,
-		)
+	for group, subject, message in notices:
+		addresses = sorted({emails[u] or u for u in group if u in told and u not in muted})
+		if addresses:
+			send_mail(
+				recipients=addresses,
+				subject=subject,
+				message=_with_link(message, ticket),
+				reference_doctype="Support Ticket",
+				reference_name=ticket.name,
+			)
 	return len(users)
 
 
