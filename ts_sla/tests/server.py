@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import zlib
@@ -93,10 +94,20 @@ class LiveServer:
 
 
 def own_queue_url() -> str:
-	"""A Redis database of the site's own for its RQ jobs (1–15 by the site's name), on the bench's server."""
-	url = urllib.parse.urlsplit(frappe.get_site_config().redis_queue)
-	database = 1 + zlib.crc32(frappe.local.site.encode()) % 15
+	"""A Redis database of the site's own for its RQ jobs (1–15 by the site's name), on the bench's server;
+	never one of the bench's own databases (its cache's, its queue's)."""
+	conf = frappe.get_site_config()
+	url = urllib.parse.urlsplit(conf.redis_queue)
+	taken = {_database(conf.get(key)) for key in ("redis_cache", "redis_queue", "redis_socketio")}
+	free = [database for database in range(1, 16) if database not in taken]
+	database = free[zlib.adler32(frappe.local.site.encode()) % len(free)]
 	return urllib.parse.urlunsplit(url._replace(path=f"/{database}"))
+
+
+def _database(url: str | None) -> int:
+	"""The database index a redis:// URL names (0 when it names none)."""
+	path = urllib.parse.urlsplit(url or "").path.strip("/")
+	return int(path) if path.isdigit() else 0
 
 
 @contextlib.contextmanager
@@ -115,6 +126,34 @@ def own_queue(*queues: str):
 	finally:
 		conf.redis_queue = saved
 		background_jobs._redis_queue_conn = None
+
+
+def at_once(work, count: int = 2, timeout: float = 120) -> tuple[list, list[str]]:
+	"""Run ``work()`` in ``count`` threads released at the same instant, each on its own connection to this
+	site and enqueueing into the site's own queue database; returns (their results, their errors)."""
+	site, sites_path = frappe.local.site, frappe.local.sites_path
+	barrier = threading.Barrier(count)
+	results, errors = [], []
+
+	def run():
+		frappe.init(site=site, sites_path=sites_path)
+		try:
+			frappe.connect()
+			frappe.flags.mute_emails = True
+			with own_queue():
+				barrier.wait(timeout=60)
+				results.append(work())
+		except Exception as error:
+			errors.append(repr(error))
+		finally:
+			frappe.destroy()
+
+	threads = [threading.Thread(target=run) for _ in range(count)]
+	for thread in threads:
+		thread.start()
+	for thread in threads:
+		thread.join(timeout=timeout)
+	return results, errors
 
 
 def clear_site_jobs(queue: str) -> int:

@@ -1,14 +1,13 @@
 """The scheduled SLA monitor: warnings, breaches, reminders, escalation actions, exactly-once events."""
 
 import datetime as dt
-import threading
 
 import frappe
 from frappe.utils import get_datetime
 
 from ts_sla.api import ticket as api
 from ts_sla.services import monitor
-from ts_sla.tests.server import Worker, own_queue, queued_jobs
+from ts_sla.tests.server import Worker, at_once, own_queue, queued_jobs
 from ts_sla.tests.utils import TSSLATestCase, make_team, make_ticket, ticket_data
 
 D = dt.datetime
@@ -234,30 +233,9 @@ class TestConcurrentTicks(TSSLATestCase):
 			frappe.db.commit()
 
 		self.addCleanup(cleanup)
-		site, sites_path = frappe.local.site, frappe.local.sites_path
-		barrier = threading.Barrier(2)
-		results, errors = [], []
-
-		def run():
-			frappe.init(site=site, sites_path=sites_path)
-			try:
-				frappe.connect()
-				frappe.flags.mute_emails = True
-				with own_queue():
-					barrier.wait(timeout=60)
-					results.append(monitor.tick(D(2023, 10, 26, 12, 0)))
-			except Exception as error:
-				errors.append(repr(error))
-			finally:
-				frappe.destroy()
-
 		with own_queue("long"):
 			before = frappe.db.count("Notification Log", sla_alerts(doc.name))
-			threads = [threading.Thread(target=run) for _ in range(2)]
-			for thread in threads:
-				thread.start()
-			for thread in threads:
-				thread.join(timeout=120)
+			_results, errors = at_once(lambda: monitor.tick(D(2023, 10, 26, 12, 0)))
 			self.assertEqual(errors, [])
 			# one check fired: one notification job for the ticket
 			self.assertEqual(

@@ -12,7 +12,7 @@ from frappe.utils import get_datetime
 
 from ts_sla.services import health, monitor, sla
 from ts_sla.services.clocks import aware
-from ts_sla.tests.server import Worker, own_queue, queued_jobs
+from ts_sla.tests.server import Worker, at_once, own_queue, queued_jobs
 from ts_sla.tests.utils import TEAM, TSSLATestCase, make_team, make_ticket
 
 D = dt.datetime
@@ -279,28 +279,8 @@ class TestFanOut(ScaleCase):
 
 	def test_two_ticks_at_once_hand_each_ticket_to_one_chunk(self):
 		self.settings(threshold=1, chunk=2)
-		site, sites_path = frappe.local.site, frappe.local.sites_path
-		barrier = threading.Barrier(2)
-		results, errors = [], []
-
-		def run():
-			frappe.init(site=site, sites_path=sites_path)
-			try:
-				frappe.connect()
-				with own_queue():
-					barrier.wait(timeout=60)
-					results.append(monitor.tick(NOW, commit=True))
-			except Exception as error:
-				errors.append(repr(error))
-			finally:
-				frappe.destroy()
-
 		with own_queue("long"):
-			threads = [threading.Thread(target=run) for _ in range(2)]
-			for thread in threads:
-				thread.start()
-			for thread in threads:
-				thread.join(timeout=120)
+			_results, errors = at_once(lambda: monitor.tick(NOW, commit=True))
 			self.assertEqual(errors, [])
 			jobs = queued_jobs("long", CHUNK)
 			handed = [n for j in jobs for n in j.kwargs["kwargs"]["names"]]
