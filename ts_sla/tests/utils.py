@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unittest
+
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
@@ -187,3 +189,10 @@ class TSSLATestCase(FrappeTestCase):
 		frappe.set_user("Administrator")
 		_clear_settings_cache()
 		super().tearDown()
+
+
+def skip_without_erpnext() -> None:
+	"""For a test class's ``setUpClass``: skip it on a site without ERPNext. Under pytest the ``erpnext``
+	marker already does (conftest.py); Frappe's own runner ignores pytest markers."""
+	if "erpnext" not in frappe.get_installed_apps():
+		raise unittest.SkipTest(f"ERPNext is not installed on {frappe.local.site}")

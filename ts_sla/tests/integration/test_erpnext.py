@@ -7,8 +7,6 @@ checks the plain site instead).
 
 from __future__ import annotations
 
-import unittest
-
 import frappe
 import pytest
 from frappe.desk.notifications import get_open_count
@@ -27,6 +25,7 @@ from ts_sla.tests.utils import (
 	make_team,
 	make_ticket,
 	make_user,
+	skip_without_erpnext,
 	ticket_data,
 )
 
@@ -45,10 +44,6 @@ HOLIDAY_LIST = "TS SLA Test Holidays 2023"
 ISSUE_PRIORITY = "TS SLA Test Urgent"
 SUBJECT = "ERPNext test:"
 REPORTER_FIELDS = ("reporter_name", "reporter_type", "contact_method", "contact_detail")
-
-
-def has_erpnext() -> bool:
-	return "erpnext" in frappe.get_installed_apps()
 
 
 def _insert(doc: dict):
@@ -118,8 +113,7 @@ def bare_ticket(**kw):
 class ERPNextTestCase(TSSLATestCase):
 	@classmethod
 	def setUpClass(cls):
-		if not has_erpnext():
-			raise unittest.SkipTest(f"ERPNext is not installed on {frappe.local.site}")
+		skip_without_erpnext()
 		super().setUpClass()
 		ensure_fixtures()
 
@@ -208,8 +202,7 @@ class TestOnERPNextReporter(ERPNextTestCase):
 class TestOnERPNextMail(MailTestCase):
 	@classmethod
 	def setUpClass(cls):
-		if not has_erpnext():
-			raise unittest.SkipTest(f"ERPNext is not installed on {frappe.local.site}")
+		skip_without_erpnext()
 		super().setUpClass()
 		ensure_fixtures()
 

@@ -21,7 +21,6 @@ from ts_sla.tests.integration.test_erpnext import (
 	ERPNextTestCase,
 	bare_ticket,
 	contact,
-	has_erpnext,
 )
 from ts_sla.tests.utils import make_user
 
@@ -41,8 +40,8 @@ ROLES = ["Support Agent", "Support Team", "Sales User"]
 class TestERPNextFormsInBrowser(ERPNextTestCase):
 	@classmethod
 	def setUpClass(cls):
-		if not has_erpnext() or not AVAILABLE:
-			raise unittest.SkipTest(f"ERPNext is not installed on {frappe.local.site}")
+		if not AVAILABLE:
+			raise unittest.SkipTest("needs playwright and Debian's chromium")
 		super().setUpClass()
 		make_user(AGENT, ROLES)
 		cls.ticket = bare_ticket(subject="browser", contact=contact()).name

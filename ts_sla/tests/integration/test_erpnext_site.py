@@ -1,12 +1,10 @@
 """The ERPNext test site: ERPNext and ts_sla installed side by side (skipped on a site without ERPNext)."""
 
-import unittest
-
 import frappe
 import pytest
 
 from ts_sla.install import MODULE, ROLES
-from ts_sla.tests.utils import TSSLATestCase, make_ticket
+from ts_sla.tests.utils import TSSLATestCase, make_ticket, skip_without_erpnext
 
 pytestmark = pytest.mark.erpnext
 
@@ -14,8 +12,7 @@ pytestmark = pytest.mark.erpnext
 class TestERPNextSite(TSSLATestCase):
 	@classmethod
 	def setUpClass(cls):
-		if "erpnext" not in frappe.get_installed_apps():  # Frappe's own runner ignores the pytest marker
-			raise unittest.SkipTest(f"ERPNext is not installed on {frappe.local.site}")
+		skip_without_erpnext()
 		super().setUpClass()
 
 	def test_erpnext_and_ts_sla_are_both_installed(self):
