@@ -127,7 +127,8 @@ def tick(now: dt.datetime | None = None, commit: bool = True) -> dict:
 			chunks = fan_out(free, at or now, settings, explicit=at is not None, dead_claims=seen)
 		else:  # only tickets no live chunk holds (a dead chunk's are taken back first)
 			mine = free[:BATCH]
-			if dead := sorted({claim for name, claim in rows if claim and name in set(mine)}):
+			taken = set(mine)
+			if dead := sorted({claim for name, claim in rows if claim and name in taken}):
 				frappe.db.sql(
 					"UPDATE `tabSupport Ticket` SET `tick_claim` = NULL WHERE `name` IN %s AND `tick_claim` IN %s",
 					(mine, dead),
