@@ -111,6 +111,15 @@ def clean_fired() -> None:
 		(like,),
 	)
 	frappe.db.sql("DELETE FROM `tabEmail Queue` WHERE `reference_name` LIKE %s", (like,))
+	# digests of several tickets refer to none of them
+	frappe.db.sql(
+		"""DELETE r FROM `tabEmail Queue Recipient` r JOIN `tabEmail Queue` q ON q.name = r.parent
+		WHERE q.reference_name IS NULL AND q.message LIKE %s""",
+		("%" + like,),
+	)
+	frappe.db.sql(
+		"DELETE FROM `tabEmail Queue` WHERE `reference_name` IS NULL AND `message` LIKE %s", ("%" + like,)
+	)
 	frappe.db.commit()
 
 

@@ -13,9 +13,11 @@
   site's Notifications and Webhooks on SLA Event fire. ``event_key`` is unique in the database, so two ticks
   at once (two workers) or a tick re-run after a crash cannot duplicate an event or its notifications:
   the event is inserted first and people are told only when that insert succeeded, in the same transaction.
-- A check reads the ticket's row and the child rows its clocks need, not the document; it loads the
-  document only for an escalation action. Whatever it fires, it writes one timeline entry and tells each
-  recipient once; the bells, emails and realtime alerts are sent by a worker after the commit.
+- Checks read their tickets' rows, the child rows their clocks need and the keys already recorded ten
+  tickets at a time, not the documents; a check loads the document only for an escalation action. Whatever
+  it fires, it writes one timeline entry and tells each recipient once; the bells and realtime alerts (one
+  per ticket and recipient) and the emails (one per recipient for up to ``DELIVER_BATCH`` tickets) are sent
+  by a worker after the commit.
 - Tickets imported already closed, or received longer ago than the configured horizon, get their events
   recorded without notifications.
 """
@@ -51,6 +53,8 @@ STALE_AFTER = 60
 COMMIT_EVERY = 10
 #: Notices still pending this long after their event (seconds) are sent by the tick's sweep.
 SWEEP_AFTER = 120
+#: Tickets whose notices a worker sends in one transaction, and in one email per recipient.
+DELIVER_BATCH = 50
 NEXT_TIER = {"L1": "L2", "L2": "L3"}
 RAISE = {"P3": "P2", "P2": "P1", "P1": "P0"}
 DEFAULT_RULE = {
@@ -292,25 +296,30 @@ def check_chunk(token: str, names: list[str], at: str | None = None) -> dict:
 def check_all(
 	names: list[str], now: dt.datetime, commit: bool, token: str | None = None, unclaimed_only: bool = False
 ) -> tuple[int, int]:
-	"""Check the tickets one by one, each in a savepoint of its own (one ticket's error is logged and rolled
-	back alone); committing (``commit``) every ``COMMIT_EVERY`` tickets, under READ COMMITTED so that each
-	check reads what others committed up to its own row lock. A chunk (``token``) beats before each ticket.
-	Returns (checked, fired)."""
+	"""Check the tickets ``COMMIT_EVERY`` at a time: their rows are locked and read together (skipping those
+	another worker holds, those no longer carrying the chunk's ``token``, or, ``unclaimed_only``, those a
+	chunk claimed meanwhile), then each is checked in a savepoint of its own (one ticket's error is logged
+	and rolled back alone), and the group is committed (``commit``) under READ COMMITTED, so that each group
+	reads what others committed up to its own row locks. A chunk beats before each group. Returns (checked,
+	fired): the tickets this call held, and the events it recorded."""
 	checked = fired = 0
 	if commit:
 		frappe.db.commit()  # nosemgrep: a fresh transaction for the new isolation level
 		frappe.db.sql("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
 	try:
-		for done, name in enumerate(names):
+		for start in range(0, len(names), COMMIT_EVERY):
 			if token:
-				beat(token, working=True, done=done)
-			result = _guarded(
-				name, False, lambda name=name: _check_if_still_due(name, now, token, unclaimed_only)
-			)
-			if result is not None:
-				checked += 1
-				fired += result
-			if commit and (done + 1) % COMMIT_EVERY == 0:
+				beat(token, working=True, done=start)
+			part = names[start : start + COMMIT_EVERY]
+			rows = read_tickets(part, token=token, lock=True, unclaimed_only=unclaimed_only)
+			for name in part:
+				if name not in rows:
+					continue
+				result = _guarded(name, False, lambda row=rows[name]: _check_if_still_due(row, now))
+				if result is not None:
+					checked += 1
+					fired += result
+			if commit:
 				frappe.db.commit()  # nosemgrep: these tickets' checks are kept whatever happens next
 	finally:
 		if commit:
@@ -326,49 +335,60 @@ def _guarded(name: str, commit: bool, work):
 	return jobs.isolated(work, commit, _("SLA check failed for {0}").format(name))
 
 
-def read_ticket(
-	name: str, token: str | None = None, lock: bool = False, unclaimed_only: bool = False
-) -> TicketRow | None:
-	"""The ticket's row with the child rows its clocks need (four small queries). ``lock``: take its row
-	lock, skipping a ticket another worker holds (None then); ``token``: only while that chunk claims it."""
+def read_tickets(
+	names: list[str], token: str | None = None, lock: bool = False, unclaimed_only: bool = False
+) -> dict[str, TicketRow]:
+	"""The tickets' rows with the child rows their clocks need and the keys of the events they recorded
+	(``known_keys``), in five queries whatever their number. ``lock``: take their row locks, skipping the
+	tickets another worker holds; ``token``: only those that chunk claims; ``unclaimed_only``: only those no
+	chunk claims."""
+	if not names:
+		return {}
 	columns = ", ".join(f"`{f}`" for f in TICKET_FIELDS)
-	condition = "`name` = %(name)s" + (
+	condition = "`name` IN %(names)s" + (
 		" AND `tick_claim` = %(token)s" if token else " AND `tick_claim` IS NULL" if unclaimed_only else ""
 	)
+	# by primary key only: on the claim's index a locking read would lock every row of the claim (or every
+	# unclaimed one), not only these
 	found = frappe.db.sql(
-		f"SELECT {columns} FROM `tabSupport Ticket` WHERE {condition}"  # nosemgrep: fixed columns
+		f"SELECT {columns} FROM `tabSupport Ticket` FORCE INDEX (PRIMARY) WHERE {condition}"  # nosemgrep: fixed columns
 		+ (" FOR UPDATE SKIP LOCKED" if lock else ""),
-		{"name": name, "token": token},
+		{"names": list(names), "token": token},
 		as_dict=True,
 	)
-	if not found:
-		return None
-	row = TicketRow(found[0])
+	rows = {r.name: TicketRow(r, known_keys=set()) for r in found}
+	if not rows:
+		return rows
+	held = list(rows)
 	for table, (doctype, fields) in CHILD_FIELDS.items():
-		row[table] = [
-			frappe._dict(r)
-			for r in frappe.db.sql(
-				"SELECT `name`, {} FROM `tab{}` WHERE `parent` = %s AND `parentfield` = %s ORDER BY `idx`".format(  # nosemgrep: fixed names
-					", ".join(f"`{f}`" for f in fields), doctype
-				),
-				(name, table),
-				as_dict=True,
-			)
-		]
-	return row
+		for row in rows.values():
+			row[table] = []
+		for child in frappe.db.sql(
+			"SELECT `parent`, `name`, {} FROM `tab{}` WHERE `parent` IN %s AND `parentfield` = %s ORDER BY `parent`, `idx`".format(  # nosemgrep: fixed names
+				", ".join(f"`{f}`" for f in fields), doctype
+			),
+			(held, table),
+			as_dict=True,
+		):
+			rows[child.pop("parent")][table].append(child)
+	for ticket, key in frappe.db.sql(
+		"SELECT `ticket`, `event_key` FROM `tabSLA Event` WHERE `ticket` IN %s", (held,)
+	):
+		rows[ticket].known_keys.add(key)
+	return rows
 
 
-def _check_if_still_due(
-	name: str, now: dt.datetime, token: str | None = None, unclaimed_only: bool = False
-) -> int:
-	"""Lock the ticket row first (skipping one another worker holds, or a chunk claimed meanwhile when
-	``unclaimed_only``), then check it if it is still due."""
-	row = read_ticket(name, token=token, lock=True, unclaimed_only=unclaimed_only)
-	if not row:
-		return 0
+def read_ticket(name: str) -> TicketRow | None:
+	"""One ticket's row as a check reads it (``read_tickets``), or None."""
+	return read_tickets([name]).get(name)
+
+
+def _check_if_still_due(row: TicketRow, now: dt.datetime) -> int:
+	"""Check a ticket whose row lock this transaction holds, if it is still due; else only release it from
+	its chunk."""
 	if not row.next_check_at or row.next_check_at > now or row.status in FINAL:
 		if row.tick_claim:
-			frappe.db.sql("UPDATE `tabSupport Ticket` SET `tick_claim` = NULL WHERE `name` = %s", (name,))
+			frappe.db.sql("UPDATE `tabSupport Ticket` SET `tick_claim` = NULL WHERE `name` = %s", (row.name,))
 		return 0
 	return _check(row, now)
 
@@ -389,9 +409,7 @@ def _check(row: TicketRow, now: dt.datetime) -> int:
 	"""The check proper, from the ticket's row: the document is loaded only when an escalation action runs
 	(and the states are then computed from it afresh)."""
 	clocks, calendar = sla.clocks_of(row)
-	known = set(
-		frappe.db.sql("SELECT `event_key` FROM `tabSLA Event` WHERE `ticket` = %s", (row.name,), pluck=True)
-	)
+	known = row.known_keys
 	told = Told(row)
 	fired = 0
 	for occurrence in sla.occurrences(row, now, clocks, calendar):
@@ -469,6 +487,8 @@ class Told:
 			if len(messages) == 1
 			else _("SLA events: {0}").format("; ".join(messages))
 		)
+		# an Info comment's controller only sanitizes (this text is the monitor's own) and announces changes
+		# to the comments, likes and attachments an open form shows (not Info): the row alone, one query
 		frappe.get_doc(
 			{
 				"doctype": "Comment",
@@ -478,7 +498,7 @@ class Told:
 				"reference_name": self.ticket.name,
 				"content": content,
 			}
-		).insert(ignore_permissions=True, ignore_links=True)
+		).db_insert()
 		if self.queue:
 			if self.whom:
 				frappe.local.ts_sla_tick_memo.setdefault("pending", []).append(self.ticket.name)
@@ -518,32 +538,46 @@ def sweep_pending(queue: str) -> None:
 
 def deliver_pending(tickets: list[str] | None = None) -> int:
 	"""Background job: tell the recipients of the pending SLA Events of these tickets (of every ticket with
-	some pending: the sweep), one ticket per transaction, each recipient once for all of a ticket's pending
-	events. The events are taken with ``FOR UPDATE SKIP LOCKED`` and cleared with the notices in one commit,
-	so two jobs never tell anyone twice. Returns the people told."""
+	some pending: the sweep), ``DELIVER_BATCH`` tickets per transaction: each recipient gets a bell per
+	ticket and one email for the batch (``notifier.send_digest``). The events are taken with row locks and
+	cleared with the notices in one commit, so two jobs never tell anyone twice. A batch that fails is
+	retried ticket by ticket, so one ticket's failure (logged) holds back no other. Returns the bells rung."""
 	if tickets is None:
 		tickets = frappe.db.sql(
 			"SELECT DISTINCT `ticket` FROM `tabSLA Event` WHERE `notice_pending` = 1 LIMIT 10000", pluck=True
 		)
+	names = list(dict.fromkeys(tickets))
 	told = 0
-	for name in dict.fromkeys(tickets):
-		told += (
-			jobs.isolated(
-				lambda name=name: _deliver_retrying(name),
-				True,
-				_("SLA notifications failed for {0}").format(name),
+	for start in range(0, len(names), DELIVER_BATCH):
+		part = names[start : start + DELIVER_BATCH]
+		frappe.db.commit()  # nosemgrep: each batch in a transaction of its own
+		try:
+			told += _deliver_retrying(part)
+			frappe.db.commit()  # nosemgrep: these notices are sent, and their events cleared, together
+			continue
+		except Exception:
+			frappe.db.rollback()
+			if len(part) == 1:
+				frappe.log_error(title=_("SLA notifications failed for {0}").format(part[0]))
+				continue
+		for name in part:  # the batch failed: each ticket alone, the failing one logged
+			told += (
+				jobs.isolated(
+					lambda name=name: _deliver_retrying([name]),
+					True,
+					_("SLA notifications failed for {0}").format(name),
+				)
+				or 0
 			)
-			or 0
-		)
 	return told
 
 
-def _deliver_retrying(name: str, attempts: int = 3) -> int:
+def _deliver_retrying(names: list[str], attempts: int = 3) -> int:
 	"""Frappe's bell marks the user's notifications unseen (a row per user): two workers telling the same
-	people at once may deadlock there; the loser starts the ticket's notices again."""
+	people at once may deadlock there; the loser starts the batch's notices again."""
 	for attempt in range(attempts):
 		try:
-			return _deliver(name)
+			return _deliver(names)
 		except frappe.QueryDeadlockError:
 			frappe.db.rollback()
 			if attempt == attempts - 1:
@@ -551,17 +585,19 @@ def _deliver_retrying(name: str, attempts: int = 3) -> int:
 	return 0
 
 
-def _deliver(name: str) -> int:
+def _deliver(names: list[str]) -> int:
 	# found without locks, then locked by primary key in one order (a second deliverer waits, then finds
 	# them sent): a locking read on the ticket's index would also lock its gaps and deadlock with a worker
 	# inserting the next ticket's events
 	pending = frappe.db.sql(
-		"SELECT `name` FROM `tabSLA Event` WHERE `ticket` = %s AND `notice_pending` = 1", (name,), pluck=True
+		"SELECT `name` FROM `tabSLA Event` WHERE `ticket` IN %s AND `notice_pending` = 1",
+		(names,),
+		pluck=True,
 	)
 	events = (
 		frappe.db.sql(
-			"""SELECT `name`, `clock`, `kind`, `recipients`, `message`, `priority`, `creation` FROM `tabSLA Event`
-			WHERE `name` IN %s AND `notice_pending` = 1 ORDER BY `name` FOR UPDATE""",
+			"""SELECT `name`, `ticket`, `clock`, `kind`, `recipients`, `message`, `priority`, `creation`
+			FROM `tabSLA Event` WHERE `name` IN %s AND `notice_pending` = 1 ORDER BY `name` FOR UPDATE""",
 			(pending,),
 			as_dict=True,
 		)
@@ -570,18 +606,28 @@ def _deliver(name: str) -> int:
 	)
 	if not events:
 		return 0
-	ticket = frappe.db.get_value(
-		"Support Ticket", name, ["name", "subject", "priority"], as_dict=True
-	) or frappe._dict(name=name, subject="", priority=events[-1].priority)
+	found = {
+		t.name: t
+		for t in frappe.db.sql(
+			"SELECT `name`, `subject`, `priority` FROM `tabSupport Ticket` WHERE `name` IN %s",
+			(list({e.ticket for e in events}),),
+			as_dict=True,
+		)
+	}
 	events.sort(key=lambda e: e.get("creation") or "")
-	told = Told(ticket)
-	for event in events:
-		told.add(
-			event_subject(ticket, event.clock, event.kind),
+	checks: dict[str, Told] = {}
+	for event in events:  # a deleted ticket's events still tell their people
+		if event.ticket not in checks:
+			ticket = found.get(event.ticket) or frappe._dict(
+				name=event.ticket, subject="", priority=event.priority
+			)
+			checks[event.ticket] = Told(ticket)
+		checks[event.ticket].add(
+			event_subject(checks[event.ticket].ticket, event.clock, event.kind),
 			event.message,
 			[r for r in (event.recipients or "").split(", ") if r],
 		)
-	sent = notifier.send_notices(told.notices(), ticket)
+	sent = notifier.send_digest([(told.ticket, told.notices()) for told in checks.values()])
 	frappe.db.sql(
 		"UPDATE `tabSLA Event` SET `notice_pending` = 0 WHERE `name` IN %s", ([e.name for e in events],)
 	)
@@ -615,7 +661,6 @@ def fire(ticket, occurrence, now: dt.datetime, known: set | None = None, told: T
 			continue
 		recipients = [] if quiet else recipients_for(ticket, notify_whom)
 		message = describe(ticket, occurrence)
-		frappe.db.savepoint("ts_sla_event")
 		try:
 			event = frappe.get_doc(
 				{
@@ -638,7 +683,11 @@ def fire(ticket, occurrence, now: dt.datetime, known: set | None = None, told: T
 			)
 			event.insert(ignore_permissions=True, ignore_links=True)  # the ticket and its team exist
 		except (frappe.DuplicateEntryError, frappe.UniqueValidationError):
-			frappe.db.rollback(save_point="ts_sla_event")  # another worker recorded it: nothing more to do
+			# another worker recorded it: nothing more to do. The database undid the failed INSERT alone (a
+			# statement's error never ends the transaction), and nothing was written before it, so no
+			# savepoint is needed around it
+			if known is not None:
+				known.add(key)
 			continue
 		if known is not None:
 			known.add(key)

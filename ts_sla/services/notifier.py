@@ -95,27 +95,64 @@ def _bell(user: str, subject: str, message: str, ticket, alert: bool = True) -> 
 
 
 def send_notices(notices: list[tuple[list[str], str, str]], ticket) -> int:
-	"""Tell people about one ticket once: ``notices`` are (users, subject, message), each user in one. Each
-	gets their own bell and realtime alert, and the users of one notice share one queued email (Frappe
-	sends each their own copy, addressed to them alone): an email is rendered once per notice, not once per
-	person, since rendering is the dearest part, and nobody reads a notice meant for others. ``ticket``
-	needs a name, a subject and a priority. Returns how many were told."""
-	users, emails, muted = _reachable([u for group, _s, _m in notices for u in group])
-	told = set(users)
-	mine = {user: (subject, message) for group, subject, message in notices for user in group}
-	for user in users:  # in one order everywhere: two workers telling the same people wait, never deadlock
-		_bell(user, *mine[user], ticket)
-	for group, subject, message in notices:
-		addresses = sorted({emails[u] or u for u in group if u in told and u not in muted})
-		if addresses:
-			send_mail(
-				recipients=addresses,
-				subject=subject,
-				message=_with_link(message, ticket),
-				reference_doctype="Support Ticket",
-				reference_name=ticket.name,
-			)
-	return len(users)
+	"""Tell people about one ticket once (``send_digest`` of that ticket alone)."""
+	return send_digest([(ticket, notices)])
+
+
+def send_digest(tickets: list[tuple[object, list[tuple[list[str], str, str]]]]) -> int:
+	"""Tell people about several tickets: for each ticket its ``notices`` (users, subject, message), each
+	user in at most one of a ticket's notices. Each user gets a bell and a realtime alert per ticket, and
+	one email for all of the tickets, carrying only the notices that name them: users told exactly the same
+	share one queued email (Frappe sends each their own copy, addressed to them alone), since rendering an
+	email is the dearest part. One ticket's notice reads as it would alone. A ticket needs a name, a subject
+	and a priority. Returns how many bells were rung."""
+	everyone = [u for _ticket, notices in tickets for group, _s, _m in notices for u in group]
+	users, emails, muted = _reachable(everyone)
+	reachable = set(users)
+	bells, mailed = [], {}
+	for ticket, notices in tickets:
+		for group, subject, message in notices:
+			for user in sorted(set(group) & reachable):
+				bells.append((user, subject, message, ticket))
+				if user not in muted:
+					mailed.setdefault(user, []).append((ticket, subject, message))
+	# in one order everywhere (the user): two workers telling the same people wait, never deadlock
+	bells.sort(key=lambda bell: bell[0])
+	for user, subject, message, ticket in bells:
+		_bell(user, subject, message, ticket)
+	shared: dict[tuple, tuple[list, list[str]]] = {}  # the same items: (items, addresses)
+	for user, items in mailed.items():
+		key = tuple((ticket.name, subject, message) for ticket, subject, message in items)
+		shared.setdefault(key, (items, []))[1].append(emails[user] or user)
+	for items, addresses in shared.values():
+		subject, message, reference = _digest(items)
+		send_mail(
+			recipients=sorted(set(addresses)),
+			subject=subject,
+			message=message,
+			reference_doctype="Support Ticket" if reference else None,
+			reference_name=reference,
+		)
+	return len(bells)
+
+
+def _digest(items: list) -> tuple[str, str, str | None]:
+	"""(subject, message, the ticket it refers to) of one email carrying ``items`` (ticket, subject,
+	message): a single notice reads as it would alone; notices of several tickets are listed ticket by
+	ticket, each with its link."""
+	if len(items) == 1:
+		ticket, subject, message = items[0]
+		return subject, _with_link(message, ticket), ticket.name
+	names = list(dict.fromkeys(ticket.name for ticket, _s, _m in items))
+	subject = _("SLA notices on {0} tickets: {1}").format(len(names), ", ".join(names[:3])) + (
+		"…" if len(names) > 3 else ""
+	)
+	parts = [
+		f"<p><b><a href='{get_url_to_form('Support Ticket', ticket.name)}'>{ticket.name}</a></b>"
+		f" {frappe.utils.escape_html(heading)}<br>{message}</p>"
+		for ticket, heading, message in items
+	]
+	return subject, "".join(parts), names[0] if len(names) == 1 else None
 
 
 def reporter_email(ticket) -> str | None:

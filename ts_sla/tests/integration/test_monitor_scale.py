@@ -8,9 +8,9 @@ import threading
 from unittest.mock import patch
 
 import frappe
-from frappe.utils import get_datetime
+from frappe.utils import get_datetime, now_datetime
 
-from ts_sla.services import health, monitor, sla
+from ts_sla.services import health, monitor, notifier, sla
 from ts_sla.services.clocks import aware
 from ts_sla.tests.server import Worker, at_once, own_queue, queued_jobs
 from ts_sla.tests.utils import TEAM, TSSLATestCase, make_team, make_ticket
@@ -20,6 +20,7 @@ D = dt.datetime
 RECEIVED, NOW = "2001-03-05 09:15:00", D(2001, 3, 6, 12, 0)
 CHUNK = "ts_sla.services.monitor.check_chunk"
 DELIVER = "ts_sla.services.monitor.deliver_pending"
+ENGINEER = "engineer@ts-sla.test"
 SETTINGS = (
 	"tick_queue",
 	"tick_fanout_threshold",
@@ -38,6 +39,32 @@ def expected_keys(name: str, now: dt.datetime) -> set[str]:
 		if aware(occurrence.at) <= aware(now)
 		for level, _whom, _action in monitor.rules_for(row, occurrence)
 	}
+
+
+def queued_mails(filters) -> list[tuple[list[str], str]]:
+	"""(addressees, HTML body) of each queued email matching the filters."""
+	mails = []
+	for mail in frappe.get_all("Email Queue", filters, ["name", "message"], order_by="creation"):
+		to = frappe.get_all("Email Queue Recipient", {"parent": mail.name}, pluck="recipient")
+		parts = email.message_from_string(mail.message).walk()
+		body = "".join(
+			p.get_payload(decode=True).decode() for p in parts if p.get_content_type() == "text/html"
+		)
+		mails.append((to, body))
+	return mails
+
+
+def assert_each_reads_only_their_own(case, mails, events, recipients):
+	"""Every recipient is in one email, which carries every event naming all of its addressees and no
+	event naming none of them."""
+	for to, body in mails:
+		for event in events:
+			named = set((event.recipients or "").split(", "))
+			if all(user in named for user in to):
+				case.assertIn(event.message, body)
+			elif not any(user in named for user in to):
+				case.assertNotIn(event.message, body)
+	case.assertEqual(sorted(u for to, _body in mails for u in to), sorted(recipients))  # each told once
 
 
 def keys_of(names: list[str]) -> list[str]:
@@ -77,27 +104,22 @@ class TestCheaperCheck(TSSLATestCase):
 		self.assertEqual(len(timeline), 1)
 		self.assertTrue(all(e.message in timeline[0] for e in events))
 		# one email per set of events, to the people told of exactly that set: nobody reads another's events
-		mails = frappe.get_all(
-			"Email Queue",
-			{"reference_name": name, "reference_doctype": "Support Ticket"},
-			["name", "message"],
-		)
+		mails = queued_mails({"reference_name": name, "reference_doctype": "Support Ticket"})
 		self.assertLessEqual(len(mails), len(recipients))
-		addressed = []
-		for mail in mails:
-			to = frappe.get_all("Email Queue Recipient", {"parent": mail.name}, pluck="recipient")
-			addressed += to
-			parts = email.message_from_string(mail.message).walk()
-			body = "".join(
-				p.get_payload(decode=True).decode() for p in parts if p.get_content_type() == "text/html"
-			)
-			for event in events:
-				named = set((event.recipients or "").split(", "))
-				if all(user in named for user in to):
-					self.assertIn(event.message, body)
-				elif not any(user in named for user in to):
-					self.assertNotIn(event.message, body)
-		self.assertEqual(sorted(addressed), sorted(recipients))  # each told once
+		assert_each_reads_only_their_own(self, mails, events, recipients)
+
+	def test_an_event_recorded_meanwhile_is_skipped_and_the_check_goes_on(self):
+		name, now = self.ticket(), D(2023, 10, 26, 9, 0)
+		row = monitor.read_ticket(name)
+		occurrence = next(o for o in sla.occurrences(row, now) if aware(o.at) <= aware(now))
+		self.assertEqual(monitor.fire(row, occurrence, now), 1)
+		first = frappe.get_all("SLA Event", {"ticket": name}, ["name", "event_key"])
+		known = set()  # a check that read the keys before another worker recorded this one
+		self.assertEqual(monitor.fire(row, occurrence, now, known), 0)  # no error, nothing twice
+		self.assertEqual(known, {first[0].event_key})
+		# the failed insert was undone alone: the first event stays, and the transaction goes on
+		self.assertEqual(frappe.get_all("SLA Event", {"ticket": name}, ["name", "event_key"]), first)
+		self.assertEqual(monitor.check_ticket(name, now), len(monitor.read_ticket(name).known_keys) - 1)
 
 	def test_nothing_due_is_checked_from_the_row_in_a_few_queries(self):
 		name = self.ticket()  # registered 09:16: the triage warning is due 09:23:30, nothing before
@@ -111,10 +133,11 @@ class TestCheaperCheck(TSSLATestCase):
 				loads.append(args)
 			return real(*args, **kwargs)
 
-		with patch.object(frappe, "get_doc", counting), self.assertQueryCount(8):
-			# the savepoint, the row (locked), its pauses, extensions and collaboration requests, the event
-			# keys, the states stored, the savepoint released
-			checked = monitor._guarded(name, False, lambda: monitor._check_if_still_due(name, now))
+		with patch.object(frappe, "get_doc", counting), self.assertQueryCount(7):
+			# the row (locked), its pauses, extensions and collaboration requests, the event keys, the
+			# savepoint, the states stored
+			row = monitor.read_tickets([name], lock=True)[name]
+			checked = monitor._guarded(name, False, lambda: monitor._check_if_still_due(row, now))
 		self.assertEqual((checked, loads), (0, []))
 		self.assertEqual(
 			get_datetime(frappe.db.get_value("Support Ticket", name, "next_check_at")),
@@ -288,6 +311,154 @@ class TestFanOut(ScaleCase):
 			workers = [Worker("long", own=True, burst=True).start() for _ in range(2)]
 			self.assertEqual([w.wait() for w in workers], [0, 0])
 		self.assert_every_event_once_and_everyone_told_once()
+
+
+class TestDigest(ScaleCase):
+	"""A worker sends the notices of a tick's checks: a bell per ticket and recipient, one email per
+	recipient for the batch."""
+
+	COUNT = 3
+
+	def setUp(self):
+		super().setUp()
+		self.since = now_datetime()
+		# the response warnings go to each ticket's engineer, the breaches to the team's supervisor
+		for name, engineer in zip(self.names, (ENGINEER, "engineer2@ts-sla.test", None), strict=True):
+			frappe.db.set_value("Support Ticket", name, "assigned_to", engineer, update_modified=False)
+		frappe.db.commit()
+
+	def cleanup(self):
+		super().cleanup()
+		digests = frappe.get_all(
+			"Email Queue", {"creation": (">=", self.since), "reference_name": ("is", "not set")}, pluck="name"
+		)
+		if digests:
+			frappe.db.delete("Email Queue Recipient", {"parent": ("in", digests)})
+			frappe.db.delete("Email Queue", {"name": ("in", digests)})
+		frappe.db.commit()
+
+	def tick(self) -> None:
+		"""A tick that checks the tickets itself and leaves their notices to one job (not run)."""
+		self.settings(threshold=1000, chunk=200)
+		with own_queue("long"):
+			monitor.tick(NOW, commit=True)
+			jobs = queued_jobs("long", DELIVER)
+			self.assertEqual([j.kwargs["kwargs"]["tickets"] for j in jobs], [self.names])
+			for job in jobs:
+				job.delete()
+		self.assertEqual(frappe.get_all("Notification Log", {"document_name": ("in", self.names)}), [])
+
+	def events(self):
+		return frappe.get_all(
+			"SLA Event", {"ticket": ("in", self.names)}, ["ticket", "recipients", "message"]
+		)
+
+	def test_one_email_per_recipient_for_every_ticket_of_the_batch(self):
+		self.tick()
+		told = monitor.deliver_pending(self.names)
+		frappe.db.rollback()
+		events = self.events()
+		named = {(e.ticket, r) for e in events for r in (e.recipients or "").split(", ") if r}
+		bells = frappe.get_all(
+			"Notification Log",
+			{"document_name": ("in", self.names), "type": "Alert"},
+			["document_name", "for_user"],
+		)
+		self.assertEqual(
+			sorted((b.document_name, b.for_user) for b in bells), sorted(named)
+		)  # one per ticket
+		self.assertEqual(told, len(bells))
+		mails = queued_mails({"creation": (">=", self.since), "message": ("like", "%TS-2001%")})
+		recipients = {user for _ticket, user in named}
+		self.assertLessEqual({ENGINEER, "engineer2@ts-sla.test", "supervisor@ts-sla.test"}, recipients)
+		self.assertLessEqual(len(mails), len(recipients))  # not one per ticket
+		assert_each_reads_only_their_own(self, mails, events, recipients)
+		(supervisors,) = [body for to, body in mails if to == ["supervisor@ts-sla.test"]]
+		for name in self.names:  # each ticket of the digest with its link
+			self.assertIn(f"/app/support-ticket/{name}", supervisors)
+		self.assert_every_event_once_and_everyone_told_once()
+
+	def test_a_ticket_whose_notices_fail_holds_back_no_other(self):
+		self.tick()
+		victim, real = self.names[1], notifier._bell
+
+		def failing(user, subject, message, ticket, alert=True):
+			if ticket.name == victim:
+				raise RuntimeError("boom")
+			return real(user, subject, message, ticket, alert)
+
+		with patch.object(notifier, "_bell", failing):
+			monitor.deliver_pending(self.names)
+		frappe.db.rollback()
+		pending = frappe.get_all(
+			"SLA Event", {"ticket": ("in", self.names), "notice_pending": 1}, pluck="ticket"
+		)
+		self.assertEqual(set(pending), {victim})
+		self.assertEqual(
+			frappe.get_all(
+				"Error Log",
+				{"creation": (">", self.errors_before), "method": ("like", "SLA notifications%")},
+				pluck="method",
+			),
+			[f"SLA notifications failed for {victim}"],
+		)
+		self.assertEqual(frappe.db.count("Notification Log", {"document_name": victim}), 0)
+		self.errors_before = frappe.db.sql("SELECT MAX(`creation`) FROM `tabError Log`")[0][0]
+		monitor.deliver_pending(self.names)  # the next delivery (the sweep's) tells the victim's people
+		self.assert_every_event_once_and_everyone_told_once()
+
+
+class TestLockingRead(ScaleCase):
+	COUNT = 12
+
+	def free_in_another_connection(self) -> list[str]:
+		"""The tickets another connection can lock at once (FOR UPDATE NOWAIT) while this one holds its
+		locks."""
+		site, sites_path, free = frappe.local.site, frappe.local.sites_path, []
+
+		def probe():
+			frappe.init(site=site, sites_path=sites_path)
+			try:
+				frappe.connect()
+				for name in self.names:
+					try:
+						frappe.db.sql(
+							"SELECT `name` FROM `tabSupport Ticket` WHERE `name` = %s FOR UPDATE NOWAIT", name
+						)
+						free.append(name)
+					except Exception:
+						pass
+					frappe.db.rollback()
+			finally:
+				frappe.destroy()
+
+		thread = threading.Thread(target=probe)
+		thread.start()
+		thread.join(60)
+		return free
+
+	def test_a_group_locks_its_own_rows_only(self):
+		"""The tick's group (unclaimed rows) and a chunk's group (its token) lock exactly the rows they
+		read: never the other unclaimed rows, nor the rest of the chunk."""
+		mine, others = self.names[:10], self.names[10:]  # most of the claim: its index looks cheaper
+		rows = monitor.read_tickets(mine, lock=True, unclaimed_only=True)
+		self.assertEqual(sorted(rows), sorted(mine))
+		self.assertEqual(self.free_in_another_connection(), others)
+		frappe.db.rollback()
+		frappe.db.sql(
+			"UPDATE `tabSupport Ticket` SET `tick_claim` = 'chunk-a' WHERE `name` IN %s", (self.names,)
+		)
+		frappe.db.commit()
+		rows = monitor.read_tickets(mine, token="chunk-a", lock=True)
+		self.assertEqual(sorted(rows), sorted(mine))
+		self.assertEqual(self.free_in_another_connection(), others)
+		frappe.db.rollback()
+		# a ticket the group asks for but another chunk claims is not read
+		self.assertEqual(monitor.read_tickets(mine, token="chunk-b", lock=True), {})
+		self.assertEqual(monitor.read_tickets(mine, lock=True, unclaimed_only=True), {})
+		frappe.db.rollback()
+		frappe.db.sql("UPDATE `tabSupport Ticket` SET `tick_claim` = NULL WHERE `name` IN %s", (self.names,))
+		frappe.db.commit()
 
 
 class TestKilledWorker(ScaleCase):
