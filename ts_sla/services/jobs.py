@@ -12,8 +12,9 @@ T = TypeVar("T")
 
 
 def isolated(work: Callable[[], T], commit: bool, error_title: str) -> T | None:
-	"""Run ``work`` in a transaction of its own (``commit``) or, inside a caller's transaction (tests), in
-	a savepoint; on failure roll it back, log it under ``error_title`` and return None."""
+	"""Run ``work`` in a transaction of its own (``commit``) or, inside a caller's transaction, in a
+	savepoint; on failure roll it back, log it under ``error_title`` and return None. A deadlock inside a
+	caller's transaction ended that transaction: it is raised to the caller."""
 	if commit:
 		frappe.db.commit()  # nosemgrep: start fresh, so row locks taken by ``work`` read committed data
 	else:
@@ -23,9 +24,14 @@ def isolated(work: Callable[[], T], commit: bool, error_title: str) -> T | None:
 		if commit:
 			frappe.db.commit()  # nosemgrep: this ticket's work is kept whatever happens to the next one
 		return result
-	except Exception:
+	except Exception as error:
 		if commit:
 			frappe.db.rollback()
+		elif isinstance(error, frappe.QueryDeadlockError):
+			# the server rolled the whole transaction back, savepoint included: the caller's work is gone
+			# too, and only the caller can start it again
+			frappe.db.rollback()
+			raise
 		else:
 			frappe.db.rollback(save_point="ts_sla_isolated")
 		frappe.log_error(title=error_title)

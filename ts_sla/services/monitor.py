@@ -134,7 +134,7 @@ def tick(now: dt.datetime | None = None, commit: bool = True) -> dict:
 			taken = set(mine)
 			if dead := sorted({claim for name, claim in rows if claim and name in taken}):
 				frappe.db.sql(
-					"UPDATE `tabSupport Ticket` SET `tick_claim` = NULL WHERE `name` IN %s AND `tick_claim` IN %s",
+					"UPDATE `tabSupport Ticket` FORCE INDEX (PRIMARY) SET `tick_claim` = NULL WHERE `name` IN %s AND `tick_claim` IN %s",
 					(mine, dead),
 				)
 			checked, fired = check_all(mine, now, commit, unclaimed_only=True)
@@ -248,7 +248,7 @@ def fan_out(
 		token = f"{now:%Y%m%d%H%M%S}-{frappe.generate_hash(length=10)}"
 		dead = sorted({ticket_claims[n] for n in part if n in ticket_claims}) or [""]
 		frappe.db.sql(
-			"""UPDATE `tabSupport Ticket` SET `tick_claim` = %(token)s
+			"""UPDATE `tabSupport Ticket` FORCE INDEX (PRIMARY) SET `tick_claim` = %(token)s
 			WHERE `name` IN %(names)s AND (`tick_claim` IS NULL OR `tick_claim` IN %(dead)s)""",
 			{"token": token, "names": part, "dead": dead},
 		)
@@ -303,29 +303,66 @@ def check_all(
 	reads what others committed up to its own row locks. A chunk beats before each group. Returns (checked,
 	fired): the tickets this call held, and the events it recorded."""
 	checked = fired = 0
-	if commit:
-		frappe.db.commit()  # nosemgrep: a fresh transaction for the new isolation level
-		frappe.db.sql("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
-	try:
+	with read_committed(commit):
 		for start in range(0, len(names), COMMIT_EVERY):
 			if token:
 				beat(token, working=True, done=start)
 			part = names[start : start + COMMIT_EVERY]
-			rows = read_tickets(part, token=token, lock=True, unclaimed_only=unclaimed_only)
-			for name in part:
-				if name not in rows:
-					continue
-				result = _guarded(name, False, lambda row=rows[name]: _check_if_still_due(row, now))
-				if result is not None:
-					checked += 1
-					fired += result
 			if commit:
-				frappe.db.commit()  # nosemgrep: these tickets' checks are kept whatever happens next
-	finally:
-		if commit:
-			frappe.db.commit()  # nosemgrep: the last tickets' checks
-			frappe.db.sql("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+				counts = _check_group_retrying(part, now, token, unclaimed_only)
+			else:
+				counts = _check_group(part, now, token, unclaimed_only)
+			checked, fired = checked + counts[0], fired + counts[1]
 	return checked, fired
+
+
+@contextlib.contextmanager
+def read_committed(commit: bool):
+	"""Committing work (``commit``) in transactions under READ COMMITTED: each reads what others committed up
+	to its own row locks, and takes no gap locks that would block another worker's inserts."""
+	if not commit:
+		yield
+		return
+	frappe.db.commit()  # nosemgrep: a fresh transaction for the new isolation level
+	frappe.db.sql("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+	try:
+		yield
+	finally:
+		frappe.db.commit()  # nosemgrep: the last of the work
+		frappe.db.sql("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+
+def _check_group(
+	part: list[str], now: dt.datetime, token: str | None, unclaimed_only: bool
+) -> tuple[int, int]:
+	"""Lock and read the group's rows, then check each in a savepoint of its own. Returns (checked, fired)."""
+	checked = fired = 0
+	rows = read_tickets(part, token=token, lock=True, unclaimed_only=unclaimed_only)
+	for name in part:
+		if name not in rows:
+			continue
+		result = _guarded(name, False, lambda row=rows[name]: _check_if_still_due(row, now))
+		if result is not None:
+			checked += 1
+			fired += result
+	return checked, fired
+
+
+def _check_group_retrying(
+	part: list[str], now: dt.datetime, token: str | None, unclaimed_only: bool, attempts: int = 3
+) -> tuple[int, int]:
+	"""One group in one transaction, committed; a deadlock (the server rolled the group back) starts it
+	again. After the last attempt it is logged, and its tickets wait for the next tick."""
+	for attempt in range(attempts):
+		try:
+			counts = _check_group(part, now, token, unclaimed_only)
+			frappe.db.commit()  # nosemgrep: these tickets' checks are kept whatever happens next
+			return counts
+		except frappe.QueryDeadlockError:
+			frappe.db.rollback()
+			if attempt == attempts - 1:
+				frappe.log_error(title=_("SLA check failed for {0}").format(", ".join(part)))
+	return 0, 0
 
 
 def _guarded(name: str, commit: bool, work):
@@ -548,28 +585,34 @@ def deliver_pending(tickets: list[str] | None = None) -> int:
 		)
 	names = list(dict.fromkeys(tickets))
 	told = 0
-	for start in range(0, len(names), DELIVER_BATCH):
-		part = names[start : start + DELIVER_BATCH]
-		frappe.db.commit()  # nosemgrep: each batch in a transaction of its own
-		try:
-			told += _deliver_retrying(part)
-			frappe.db.commit()  # nosemgrep: these notices are sent, and their events cleared, together
-			continue
-		except Exception:
-			frappe.db.rollback()
-			if len(part) == 1:
-				frappe.log_error(title=_("SLA notifications failed for {0}").format(part[0]))
-				continue
-		for name in part:  # the batch failed: each ticket alone, the failing one logged
-			told += (
-				jobs.isolated(
-					lambda name=name: _deliver_retrying([name]),
-					True,
-					_("SLA notifications failed for {0}").format(name),
-				)
-				or 0
-			)
+	with read_committed(True):
+		for start in range(0, len(names), DELIVER_BATCH):
+			told += _deliver_batch(names[start : start + DELIVER_BATCH])
 	return told
+
+
+def _deliver_batch(part: list[str]) -> int:
+	"""One batch in a transaction of its own; when it fails, each of its tickets alone, the failing one
+	logged."""
+	frappe.db.commit()  # nosemgrep: each batch in a transaction of its own
+	try:
+		told = _deliver_retrying(part)
+		frappe.db.commit()  # nosemgrep: these notices are sent, and their events cleared, together
+		return told
+	except Exception:
+		frappe.db.rollback()
+		if len(part) == 1:
+			frappe.log_error(title=_("SLA notifications failed for {0}").format(part[0]))
+			return 0
+	return sum(
+		jobs.isolated(
+			lambda name=name: _deliver_retrying([name]),
+			True,
+			_("SLA notifications failed for {0}").format(name),
+		)
+		or 0
+		for name in part
+	)
 
 
 def _deliver_retrying(names: list[str], attempts: int = 3) -> int:
@@ -586,9 +629,9 @@ def _deliver_retrying(names: list[str], attempts: int = 3) -> int:
 
 
 def _deliver(names: list[str]) -> int:
-	# found without locks, then locked by primary key in one order (a second deliverer waits, then finds
-	# them sent): a locking read on the ticket's index would also lock its gaps and deadlock with a worker
-	# inserting the next ticket's events
+	# found without locks, then locked by primary key only, in one order (a second deliverer waits, then
+	# finds them sent): a locking read on the ticket's or the pending flag's index would lock more rows, and
+	# gaps, and deadlock with a worker inserting other tickets' events
 	pending = frappe.db.sql(
 		"SELECT `name` FROM `tabSLA Event` WHERE `ticket` IN %s AND `notice_pending` = 1",
 		(names,),
@@ -597,7 +640,8 @@ def _deliver(names: list[str]) -> int:
 	events = (
 		frappe.db.sql(
 			"""SELECT `name`, `ticket`, `clock`, `kind`, `recipients`, `message`, `priority`, `creation`
-			FROM `tabSLA Event` WHERE `name` IN %s AND `notice_pending` = 1 ORDER BY `name` FOR UPDATE""",
+			FROM `tabSLA Event` FORCE INDEX (PRIMARY)
+			WHERE `name` IN %s AND `notice_pending` = 1 ORDER BY `name` FOR UPDATE""",
 			(pending,),
 			as_dict=True,
 		)
@@ -629,7 +673,8 @@ def _deliver(names: list[str]) -> int:
 		)
 	sent = notifier.send_digest([(told.ticket, told.notices()) for told in checks.values()])
 	frappe.db.sql(
-		"UPDATE `tabSLA Event` SET `notice_pending` = 0 WHERE `name` IN %s", ([e.name for e in events],)
+		"UPDATE `tabSLA Event` FORCE INDEX (PRIMARY) SET `notice_pending` = 0 WHERE `name` IN %s",
+		([e.name for e in events],),
 	)
 	return sent
 

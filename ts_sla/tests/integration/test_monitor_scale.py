@@ -461,6 +461,30 @@ class TestLockingRead(ScaleCase):
 		frappe.db.commit()
 
 
+class TestDeadlock(ScaleCase):
+	def test_a_group_the_server_rolled_back_is_checked_again(self):
+		"""A deadlock in one ticket's check ends the whole transaction: its group is checked again, and no
+		event is lost or doubled."""
+		real, calls = monitor._check, []
+
+		def deadlocking(row, now):
+			calls.append(row.name)
+			fired = real(row, now)
+			if len(calls) == 2:  # the second ticket, after its events were written
+				raise frappe.QueryDeadlockError("Deadlock found when trying to get lock")
+			return fired
+
+		self.settings(threshold=1000, chunk=200)
+		with patch.object(monitor, "_check", deadlocking), own_queue("long"):
+			result = monitor.tick(NOW, commit=True)
+			for job in queued_jobs("long", DELIVER):
+				monitor.deliver_pending(**job.kwargs["kwargs"])
+				job.delete()
+		self.assertEqual(calls, self.names[:2] + self.names)  # the group again, from its first ticket
+		self.assertEqual(result["checked"], self.COUNT)
+		self.assert_every_event_once_and_everyone_told_once()
+
+
 class TestKilledWorker(ScaleCase):
 	COUNT = 15  # a chunk commits every monitor.COMMIT_EVERY (10) tickets
 
