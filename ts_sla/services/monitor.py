@@ -333,15 +333,20 @@ def read_committed(commit: bool):
 
 
 def _check_group(
-	part: list[str], now: dt.datetime, token: str | None, unclaimed_only: bool
+	part: list[str], now: dt.datetime, token: str | None, unclaimed_only: bool, guarded: bool = True
 ) -> tuple[int, int]:
-	"""Lock and read the group's rows, then check each in a savepoint of its own. Returns (checked, fired)."""
+	"""Lock and read the group's rows, then check each: in a savepoint of its own (``guarded``: one
+	ticket's error is logged and undone alone), or with none (an error ends the group, for the caller to
+	undo and check again guarded). Returns (checked, fired)."""
 	checked = fired = 0
 	rows = read_tickets(part, token=token, lock=True, unclaimed_only=unclaimed_only)
 	for name in part:
 		if name not in rows:
 			continue
-		result = _guarded(name, False, lambda row=rows[name]: _check_if_still_due(row, now))
+		if guarded:
+			result = _guarded(name, False, lambda row=rows[name]: _check_if_still_due(row, now))
+		else:
+			result = _check_if_still_due(rows[name], now)
 		if result is not None:
 			checked += 1
 			fired += result
@@ -351,18 +356,27 @@ def _check_group(
 def _check_group_retrying(
 	part: list[str], now: dt.datetime, token: str | None, unclaimed_only: bool, attempts: int = 3
 ) -> tuple[int, int]:
-	"""One group in one transaction, committed; a deadlock (the server rolled the group back) starts it
-	again. After the last attempt it is logged, and its tickets wait for the next tick."""
-	for attempt in range(attempts):
+	"""One group in one transaction, committed. It runs without savepoints (a query per ticket saved);
+	when a check fails it is undone and checked again with them, so that only the failing ticket is left
+	out (logged). A deadlock (the server rolled the group back) starts it again; after the last attempt it
+	is logged, and its tickets wait for the next tick."""
+	guarded, deadlocks = False, 0
+	while True:
 		try:
-			counts = _check_group(part, now, token, unclaimed_only)
+			counts = _check_group(part, now, token, unclaimed_only, guarded)
 			frappe.db.commit()  # nosemgrep: these tickets' checks are kept whatever happens next
 			return counts
 		except frappe.QueryDeadlockError:
 			frappe.db.rollback()
-			if attempt == attempts - 1:
+			deadlocks += 1
+			if deadlocks == attempts:
 				frappe.log_error(title=_("SLA check failed for {0}").format(", ".join(part)))
-	return 0, 0
+				return 0, 0
+		except Exception:
+			if guarded:
+				raise
+			frappe.db.rollback()
+			guarded = True
 
 
 def _guarded(name: str, commit: bool, work):

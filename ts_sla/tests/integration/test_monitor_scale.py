@@ -461,7 +461,40 @@ class TestLockingRead(ScaleCase):
 		frappe.db.commit()
 
 
-class TestDeadlock(ScaleCase):
+class TestGroupFailures(ScaleCase):
+	def test_one_failing_check_is_left_out_alone(self):
+		"""The group runs without savepoints; when a check fails the group is undone and checked again in
+		savepoints, so only the failing ticket is left out (logged once) and the next tick checks it."""
+		victim, real = self.names[3], monitor._check
+
+		def failing(row, now):
+			if row.name == victim:
+				raise RuntimeError("boom")
+			return real(row, now)
+
+		self.settings(threshold=1000, chunk=200)
+		with own_queue("long"):
+			with patch.object(monitor, "_check", failing):
+				self.assertEqual(monitor.tick(NOW, commit=True)["checked"], self.COUNT - 1)
+			frappe.db.rollback()
+			self.assertEqual(
+				frappe.get_all(
+					"Error Log",
+					{"creation": (">", self.errors_before), "method": ("like", "SLA check failed%")},
+					pluck="method",
+				),
+				[f"SLA check failed for {victim}"],
+			)
+			self.assertEqual(
+				set(keys_of(self.names)), set().union(*(self.expected[n] for n in self.names if n != victim))
+			)
+			self.errors_before = frappe.db.sql("SELECT MAX(`creation`) FROM `tabError Log`")[0][0]
+			self.assertEqual(monitor.tick(NOW, commit=True)["checked"], 1)  # the victim, due still
+			for job in queued_jobs("long", DELIVER):
+				monitor.deliver_pending(**job.kwargs["kwargs"])
+				job.delete()
+		self.assert_every_event_once_and_everyone_told_once()
+
 	def test_a_group_the_server_rolled_back_is_checked_again(self):
 		"""A deadlock in one ticket's check ends the whole transaction: its group is checked again, and no
 		event is lost or doubled."""
