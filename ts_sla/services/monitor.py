@@ -31,8 +31,9 @@ import time
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.model.naming import set_new_name
 from frappe.query_builder import DocType
-from frappe.utils import cint, get_datetime, get_time, now_datetime
+from frappe.utils import cint, get_datetime, get_time, now, now_datetime
 
 from ts_sla.services import health, jobs, lifecycle, notifier, routing, sla, teams
 from ts_sla.services.clocks import aware, get_calendar, naive
@@ -340,17 +341,64 @@ def _check_group(
 	undo and check again guarded). Returns (checked, fired)."""
 	checked = fired = 0
 	rows = read_tickets(part, token=token, lock=True, unclaimed_only=unclaimed_only)
-	for name in part:
-		if name not in rows:
-			continue
-		if guarded:
-			result = _guarded(name, False, lambda row=rows[name]: _check_if_still_due(row, now))
-		else:
-			result = _check_if_still_due(rows[name], now)
-		if result is not None:
-			checked += 1
-			fired += result
+	with group_writes(not guarded):
+		for name in part:
+			if name not in rows:
+				continue
+			if guarded:
+				result = _guarded(name, False, lambda row=rows[name]: _check_if_still_due(row, now))
+			else:
+				result = _check_if_still_due(rows[name], now)
+			if result is not None:
+				checked += 1
+				fired += result
 	return checked, fired
+
+
+@contextlib.contextmanager
+def group_writes(together: bool):
+	"""``together``: the timeline entries and the states the checks within write are written at the end, in
+	one INSERT and one UPDATE (their checks are kept or undone together; in savepoints each check writes its
+	own at once)."""
+	memo = getattr(frappe.local, "ts_sla_tick_memo", None)
+	if not together or memo is None:
+		yield
+		return
+	memo["timeline"], memo["states"] = [], {}
+	try:
+		yield
+		comments, states = memo["timeline"], memo["states"]
+	finally:
+		memo.pop("timeline", None)
+		memo.pop("states", None)
+	if comments:
+		for comment in comments:
+			set_new_name(comment)
+			comment.creation = comment.modified = now()
+			comment.owner = comment.modified_by = frappe.session.user
+		values = [c.get_valid_dict(convert_dates_to_str=True, ignore_virtual=True) for c in comments]
+		fields = list(values[0])
+		frappe.db.bulk_insert("Comment", fields, [[v.get(f) for f in fields] for v in values])
+	if states:
+		_store_all_states(states)
+
+
+def _store_all_states(states: dict[str, dict]) -> None:
+	"""Several checks' results in one UPDATE (a CASE on the name per column), the tickets released from
+	their chunk."""
+	names = list(states)
+	params = []
+	for field in STATE_FIELDS:
+		for name in names:
+			params += [name, states[name][field]]
+	cases = ", ".join(
+		"`{}` = CASE `name` {} END".format(field, " ".join(["WHEN %s THEN %s"] * len(names)))
+		for field in STATE_FIELDS
+	)
+	frappe.db.sql(
+		f"UPDATE `tabSupport Ticket` FORCE INDEX (PRIMARY) SET {cases}, `tick_claim` = NULL WHERE `name` IN %s",  # nosemgrep: fixed columns
+		[*params, names],
+	)
 
 
 def _check_group_retrying(
@@ -478,7 +526,12 @@ def _check(row: TicketRow, now: dt.datetime) -> int:
 
 
 def store_states(name: str, states: dict) -> None:
-	"""The check's result, and the ticket released from its chunk (one UPDATE; nothing caches tickets)."""
+	"""The check's result, and the ticket released from its chunk (one UPDATE, or one for the group:
+	``group_writes``; nothing caches tickets)."""
+	group = (getattr(frappe.local, "ts_sla_tick_memo", None) or {}).get("states")
+	if group is not None:
+		group[name] = states
+		return
 	frappe.db.sql(
 		"UPDATE `tabSupport Ticket` SET {}, `tick_claim` = NULL WHERE `name` = %(name)s".format(  # nosemgrep
 			", ".join(f"`{f}` = %({f})s" for f in states)
@@ -539,8 +592,9 @@ class Told:
 			else _("SLA events: {0}").format("; ".join(messages))
 		)
 		# an Info comment's controller only sanitizes (this text is the monitor's own) and announces changes
-		# to the comments, likes and attachments an open form shows (not Info): the row alone, one query
-		frappe.get_doc(
+		# to the comments, likes and attachments an open form shows (not Info): the row alone, written at
+		# once or with the rest of its group's (``group_writes``)
+		comment = frappe.get_doc(
 			{
 				"doctype": "Comment",
 				"comment_type": "Info",
@@ -549,7 +603,12 @@ class Told:
 				"reference_name": self.ticket.name,
 				"content": content,
 			}
-		).db_insert()
+		)
+		rows = (getattr(frappe.local, "ts_sla_tick_memo", None) or {}).get("timeline")
+		if rows is None:
+			comment.db_insert()
+		else:
+			rows.append(comment)
 		if self.queue:
 			if self.whom:
 				frappe.local.ts_sla_tick_memo.setdefault("pending", []).append(self.ticket.name)

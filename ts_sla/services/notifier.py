@@ -21,6 +21,8 @@ from ts_sla.services import confirmation
 from ts_sla.services.teams import active_members, on_duty, supervisors_of
 
 ROBOT_ATTEMPTS = 3
+#: A user told of more tickets than this at once gets one realtime alert that counts them.
+ALERTS_EACH = 3
 
 
 def notify(users: list[str], subject: str, message: str, ticket, alert: bool = True) -> list[str]:
@@ -119,7 +121,8 @@ def send_digest(tickets: list[tuple[object, list[tuple[list[str], str, str]]]]) 
 	# in one order everywhere (the user): two workers telling the same people wait, never deadlock
 	bells.sort(key=lambda bell: bell[0])
 	for user, subject, message, ticket in bells:
-		_bell(user, subject, message, ticket)
+		_bell(user, subject, message, ticket, alert=False)
+	_alerts(bells)
 	shared: dict[tuple, tuple[list, list[str]]] = {}  # the same items: (items, addresses)
 	for user, items in mailed.items():
 		key = tuple((ticket.name, subject, message) for ticket, subject, message in items)
@@ -134,6 +137,26 @@ def send_digest(tickets: list[tuple[object, list[tuple[list[str], str, str]]]]) 
 			reference_name=reference,
 		)
 	return len(bells)
+
+
+def _alerts(bells: list[tuple]) -> None:
+	"""The realtime alerts of the bells (user, subject, message, ticket): one per ticket, or for a user told
+	of more than ``ALERTS_EACH`` tickets at once (a backlog), one that counts them."""
+	mine: dict[str, list] = {}
+	for user, subject, _message, ticket in bells:
+		mine.setdefault(user, []).append((subject, ticket))
+	for user, told in mine.items():
+		alerts = [{"ticket": t.name, "subject": subject, "priority": t.priority} for subject, t in told]
+		if len(alerts) > ALERTS_EACH:  # the most urgent priority among them colours it
+			alerts = [
+				{
+					"ticket": alerts[0]["ticket"],
+					"subject": _("SLA notices on {0} tickets").format(len(alerts)),
+					"priority": min(a["priority"] or "P3" for a in alerts),
+				}
+			]
+		for alert in alerts:
+			frappe.publish_realtime("ts_sla_alert", alert, user=user, after_commit=True)
 
 
 def _digest(items: list) -> tuple[str, str, str | None]:

@@ -121,6 +121,29 @@ class TestCheaperCheck(TSSLATestCase):
 		self.assertEqual(frappe.get_all("SLA Event", {"ticket": name}, ["name", "event_key"]), first)
 		self.assertEqual(monitor.check_ticket(name, now), len(monitor.read_ticket(name).known_keys) - 1)
 
+	def test_a_groups_states_are_stored_each_on_its_own_ticket(self):
+		names = [self.ticket() for _ in range(3)]
+		frappe.db.sql("UPDATE `tabSupport Ticket` SET `tick_claim` = 'chunk-a' WHERE `name` IN %s", (names,))
+		states = {
+			name: {
+				"sla_state": state,
+				"response_status": response,
+				"resolution_status": "Pending",
+				"next_due": D(2023, 10, 25, 10 + i, 0),
+				"next_check_at": None if i == 2 else D(2023, 10, 25, 9 + i, 30),
+			}
+			for i, (name, state, response) in enumerate(
+				zip(names, ("On Track", "At Risk", "Breached"), ("Met", "Pending", "Breached"), strict=True)
+			)
+		}
+		with self.assertQueryCount(1):
+			monitor._store_all_states(states)
+		for name in names:
+			stored = frappe.db.get_value(
+				"Support Ticket", name, [*monitor.STATE_FIELDS, "tick_claim"], as_dict=True
+			)
+			self.assertEqual(stored, {**states[name], "tick_claim": None}, name)
+
 	def test_nothing_due_is_checked_from_the_row_in_a_few_queries(self):
 		name = self.ticket()  # registered 09:16: the triage warning is due 09:23:30, nothing before
 		frappe.db.set_value("Support Ticket", name, "next_check_at", "2023-10-25 09:16:30")
@@ -274,6 +297,11 @@ class ScaleCase(TSSLATestCase):
 		)
 		self.assertEqual({s.tick_claim for s in state}, {None})
 		self.assertTrue(all(s.next_check_at is None or s.next_check_at > NOW for s in state))
+		for name in self.names:  # each check's states stored (a group's in one UPDATE), as the engine says
+			doc = frappe.get_doc("Support Ticket", name)
+			stored = {f: doc.get(f) for f in monitor.STATE_FIELDS}
+			sla.update_states(doc, NOW)
+			self.assertEqual(stored, {f: doc.get(f) for f in monitor.STATE_FIELDS}, name)
 
 
 class TestFanOut(ScaleCase):
@@ -377,6 +405,28 @@ class TestDigest(ScaleCase):
 		for name in self.names:  # each ticket of the digest with its link
 			self.assertIn(f"/app/support-ticket/{name}", supervisors)
 		self.assert_every_event_once_and_everyone_told_once()
+
+	def test_a_user_told_of_many_tickets_at_once_gets_one_alert_that_counts_them(self):
+		self.tick()
+		alerts, real = {}, frappe.publish_realtime
+
+		def recording(event, message=None, *args, **kwargs):
+			if event == "ts_sla_alert":
+				alerts.setdefault(kwargs["user"], []).append(message)
+			return real(event, message, *args, **kwargs)
+
+		frappe.db.set_value("Support Ticket", self.names[2], "priority", "P0", update_modified=False)
+		frappe.db.commit()
+		priority = frappe.db.get_value("Support Ticket", self.names[0], "priority")
+		with patch.object(frappe, "publish_realtime", recording), patch.object(notifier, "ALERTS_EACH", 2):
+			monitor.deliver_pending(self.names)
+		self.assertEqual(  # coloured by the most urgent of them
+			alerts["supervisor@ts-sla.test"],
+			[{"ticket": self.names[0], "subject": "SLA notices on 3 tickets", "priority": "P0"}],
+		)
+		(alert,) = alerts[ENGINEER]  # told of one ticket: its own alert
+		self.assertEqual((alert["ticket"], alert["priority"]), (self.names[0], priority))
+		self.assertIn(self.names[0], alert["subject"])
 
 	def test_a_ticket_whose_notices_fail_holds_back_no_other(self):
 		self.tick()
