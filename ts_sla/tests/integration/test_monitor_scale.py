@@ -246,6 +246,14 @@ class ScaleCase(TSSLATestCase):
 		frappe.db.commit()
 		frappe.cache.delete_value([health.TICK_STARTED, health.LAST_TICK, health.ALERTED])
 
+	def errors_logged(self, title: str) -> list[str]:
+		"""The titles of the Error Logs since the test began (or since ``errors_before`` moved) like this."""
+		return frappe.get_all(
+			"Error Log",
+			{"creation": (">", self.errors_before), "method": ("like", title)},
+			pluck="method",
+		)
+
 	def settings(self, threshold: int, chunk: int) -> None:
 		frappe.db.set_single_value("TS SLA Settings", "tick_fanout_threshold", threshold)
 		frappe.db.set_single_value("TS SLA Settings", "tick_chunk_size", chunk)
@@ -288,10 +296,8 @@ class ScaleCase(TSSLATestCase):
 				frappe.db.count("Comment", {"reference_name": name, "content": ("like", "SLA event%")}), 1
 			)
 		self.assertEqual(frappe.db.count("SLA Event", {"ticket": ("in", self.names), "notice_pending": 1}), 0)
-		failed = frappe.get_all(
-			"Error Log", {"creation": (">", self.errors_before), "method": ("like", "SLA %")}, pluck="method"
-		)
-		self.assertEqual(failed, [])  # no check and no delivery failed (a deadlock would show here)
+		# no check and no delivery failed (a deadlock would show here)
+		self.assertEqual(self.errors_logged("SLA %"), [])
 		state = frappe.get_all(
 			"Support Ticket", {"name": ("in", self.names)}, ["tick_claim", "next_check_at"]
 		)
@@ -445,11 +451,7 @@ class TestDigest(ScaleCase):
 		)
 		self.assertEqual(set(pending), {victim})
 		self.assertEqual(
-			frappe.get_all(
-				"Error Log",
-				{"creation": (">", self.errors_before), "method": ("like", "SLA notifications%")},
-				pluck="method",
-			),
+			self.errors_logged("SLA notifications%"),
 			[f"SLA notifications failed for {victim}"],
 		)
 		self.assertEqual(frappe.db.count("Notification Log", {"document_name": victim}), 0)
@@ -528,11 +530,7 @@ class TestGroupFailures(ScaleCase):
 				self.assertEqual(monitor.tick(NOW, commit=True)["checked"], self.COUNT - 1)
 			frappe.db.rollback()
 			self.assertEqual(
-				frappe.get_all(
-					"Error Log",
-					{"creation": (">", self.errors_before), "method": ("like", "SLA check failed%")},
-					pluck="method",
-				),
+				self.errors_logged("SLA check failed%"),
 				[f"SLA check failed for {victim}"],
 			)
 			self.assertEqual(
