@@ -1,9 +1,35 @@
+import math
+import re
+
 import frappe
 from frappe import _
 from frappe.model.document import Document
 from frappe.utils.background_jobs import get_queues_timeout
 
 from ts_sla.services import health, im_intake, issues
+
+#: The whole-number settings and their largest sensible values.
+LIMITS = {
+	"signed_link_validity_hours": 24 * 366,
+	"notification_horizon_days": 1_000_000,
+	"recurrence_threshold": 1000,
+	"recurrence_window_days": 3660,
+	"tick_fanout_threshold": 1_000_000,
+	"tick_chunk_size": 20_000,
+}
+
+
+def whole_number(value) -> int | None:
+	"""``value`` as a whole number (an int, an integral finite float, or digits in a string), else None."""
+	if isinstance(value, bool):
+		return None
+	if isinstance(value, int):
+		return value
+	if isinstance(value, float):
+		return int(value) if math.isfinite(value) and value.is_integer() else None
+	if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,18}\s*", value):
+		return int(value)
+	return None
 
 
 class TSSLASettings(Document):
@@ -15,7 +41,32 @@ class TSSLASettings(Document):
 	def validate(self):
 		im_intake.validate_settings(self)
 		issues.validate_priority_map(self)
+		self.validate_numbers()
 		self.validate_tick()
+
+	def validate_numbers(self):
+		"""Each whole-number setting that changed is a whole number from 0 (or blank: its default) to its
+		largest sensible value; a REST client's "12" is taken as 12, "abc", 1.5, NaN or a huge value are
+		refused."""
+		for field, most in LIMITS.items():
+			value = self.get(field)
+			if isinstance(value, str) and not value.strip():
+				self.set(field, None)  # blank: the default
+				continue
+			if value is None or not self.has_value_changed(field):
+				continue
+			label = _(self.meta.get_label(field))
+			number = whole_number(value)
+			if number is None:
+				frappe.throw(
+					_("{0} must be a whole number, not {1}").format(label, repr(value)),
+					title=_("Invalid value"),
+				)
+			if number < 0:
+				frappe.throw(_("{0} cannot be negative").format(label), title=_("Invalid value"))
+			if number > most:
+				frappe.throw(_("{0} cannot be more than {1}").format(label, most), title=_("Invalid value"))
+			self.set(field, number)
 
 	def validate_tick(self):
 		"""The tick's queue must be one the bench's workers serve; its numbers positive (blank: defaults)."""
@@ -25,9 +76,3 @@ class TSSLASettings(Document):
 				_("Tick Queue must be one of the bench's queues: {0}").format(", ".join(queues)),
 				title=_("Invalid queue"),
 			)
-		for field in ("tick_fanout_threshold", "tick_chunk_size"):
-			if self.get(field) is not None and self.get(field) < 0:
-				frappe.throw(
-					_("{0} cannot be negative").format(_(self.meta.get_label(field))),
-					title=_("Invalid value"),
-				)
