@@ -196,3 +196,19 @@ def skip_without_erpnext() -> None:
 	marker already does (conftest.py); Frappe's own runner ignores pytest markers."""
 	if "erpnext" not in frappe.get_installed_apps():
 		raise unittest.SkipTest(f"ERPNext is not installed on {frappe.local.site}")
+
+
+class LiveServerCase(TSSLATestCase):
+	"""A test class with the site's own web server running (``cls.server``) for its tests."""
+
+	@classmethod
+	def setUpClass(cls):
+		from ts_sla.tests.server import LiveServer
+
+		super().setUpClass()
+		cls.server = LiveServer().start()
+
+	@classmethod
+	def tearDownClass(cls):
+		cls.server.stop()
+		super().tearDownClass()

@@ -9,8 +9,15 @@ from frappe.utils import get_datetime
 from ts_sla.api import health as api
 from ts_sla.services import health, monitor
 from ts_sla.services.states import MANAGER
-from ts_sla.tests.server import LiveServer
-from ts_sla.tests.utils import PASSWORD, TEAM, TSSLATestCase, make_team, make_ticket, make_user
+from ts_sla.tests.utils import (
+	PASSWORD,
+	TEAM,
+	LiveServerCase,
+	TSSLATestCase,
+	make_team,
+	make_ticket,
+	make_user,
+)
 
 D = dt.datetime
 MANAGER_USER = "manager@ts-sla.test"
@@ -162,17 +169,7 @@ class TestMonitorHealth(TSSLATestCase):
 		self.assertNotIn("monitor_health", settings.get_onload() or {})
 
 
-class TestMonitorHealthOverHTTP(TSSLATestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.server = LiveServer().start()
-
-	@classmethod
-	def tearDownClass(cls):
-		cls.server.stop()
-		super().tearDownClass()
-
+class TestMonitorHealthOverHTTP(LiveServerCase):
 	def test_get_over_http(self):
 		url = f"{self.server.url}/api/method/ts_sla.api.health.monitor_health"
 		response = self.server.session(MANAGER_USER, PASSWORD).get(url, timeout=60)

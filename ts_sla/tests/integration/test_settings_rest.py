@@ -5,8 +5,7 @@ import json
 
 import frappe
 
-from ts_sla.tests.server import LiveServer
-from ts_sla.tests.utils import PASSWORD, TSSLATestCase
+from ts_sla.tests.utils import PASSWORD, LiveServerCase
 from ts_sla.ts_sla.doctype.ts_sla_settings.ts_sla_settings import LIMITS
 
 MANAGER, SUPERVISOR, ENGINEER = "manager@ts-sla.test", "supervisor@ts-sla.test", "engineer@ts-sla.test"
@@ -14,17 +13,7 @@ URL = "/api/resource/TS SLA Settings/TS SLA Settings"
 HOSTILE = ["abc", "NaN", "Infinity", "1.5", 1.5, "", " ", True, [], {}, "1e3", -1, "-7", 10**30, "0x10"]
 
 
-class TestSettingsOverRest(TSSLATestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.server = LiveServer().start()
-
-	@classmethod
-	def tearDownClass(cls):
-		cls.server.stop()
-		super().tearDownClass()
-
+class TestSettingsOverRest(LiveServerCase):
 	def stored(self) -> dict:
 		"""What the server committed, from the table (no cache)."""
 		frappe.db.rollback()
