@@ -31,7 +31,7 @@ def notify(users: list[str], subject: str, message: str, ticket, alert: bool = T
 	The recipients' addresses and email preferences are read in two queries, whatever their number."""
 	users, emails, muted = _reachable(users)
 	for user in users:
-		_bell(user, subject, message, ticket, alert)
+		_bell(user, subject, message, ticket)
 		if user not in muted:
 			send_mail(
 				recipients=[emails[user] or user],
@@ -40,6 +40,8 @@ def notify(users: list[str], subject: str, message: str, ticket, alert: bool = T
 				reference_doctype="Support Ticket",
 				reference_name=ticket.name,
 			)
+	if alert:
+		_alerts([(user, subject, message, ticket) for user in users])
 	return users
 
 
@@ -69,12 +71,16 @@ def _reachable(users: list[str]) -> tuple[list[str], dict, set]:
 	return users, emails, muted
 
 
+def _link(ticket) -> str:
+	return f"<a href='{get_url_to_form('Support Ticket', ticket.name)}'>{ticket.name}</a>"
+
+
 def _with_link(message: str, ticket) -> str:
-	return f"{message}<br><br><a href='{get_url_to_form('Support Ticket', ticket.name)}'>{ticket.name}</a>"
+	return f"{message}<br><br>{_link(ticket)}"
 
 
-def _bell(user: str, subject: str, message: str, ticket, alert: bool = True) -> None:
-	"""The Notification Log (the bell) and, in their open Desk, a realtime alert."""
+def _bell(user: str, subject: str, message: str, ticket) -> None:
+	"""The Notification Log (the bell); the realtime alerts of bells are ``_alerts``."""
 	frappe.get_doc(
 		{
 			"doctype": "Notification Log",
@@ -87,13 +93,6 @@ def _bell(user: str, subject: str, message: str, ticket, alert: bool = True) -> 
 			"from_user": "Administrator",
 		}
 	).insert(ignore_permissions=True, ignore_links=True)
-	if alert:
-		frappe.publish_realtime(
-			"ts_sla_alert",
-			{"ticket": ticket.name, "subject": subject, "priority": ticket.priority},
-			user=user,
-			after_commit=True,
-		)
 
 
 def send_notices(notices: list[tuple[list[str], str, str]], ticket) -> int:
@@ -121,7 +120,7 @@ def send_digest(tickets: list[tuple[object, list[tuple[list[str], str, str]]]]) 
 	# in one order everywhere (the user): two workers telling the same people wait, never deadlock
 	bells.sort(key=lambda bell: bell[0])
 	for user, subject, message, ticket in bells:
-		_bell(user, subject, message, ticket, alert=False)
+		_bell(user, subject, message, ticket)
 	_alerts(bells)
 	shared: dict[tuple, tuple[list, list[str]]] = {}  # the same items: (items, addresses)
 	for user, items in mailed.items():
@@ -171,8 +170,7 @@ def _digest(items: list) -> tuple[str, str, str | None]:
 		"…" if len(names) > 3 else ""
 	)
 	parts = [
-		f"<p><b><a href='{get_url_to_form('Support Ticket', ticket.name)}'>{ticket.name}</a></b>"
-		f" {frappe.utils.escape_html(heading)}<br>{message}</p>"
+		f"<p><b>{_link(ticket)}</b> {frappe.utils.escape_html(heading)}<br>{message}</p>"
 		for ticket, heading, message in items
 	]
 	return subject, "".join(parts), names[0] if len(names) == 1 else None

@@ -438,10 +438,10 @@ class TestDigest(ScaleCase):
 		self.tick()
 		victim, real = self.names[1], notifier._bell
 
-		def failing(user, subject, message, ticket, alert=True):
+		def failing(user, subject, message, ticket):
 			if ticket.name == victim:
 				raise RuntimeError("boom")
-			return real(user, subject, message, ticket, alert)
+			return real(user, subject, message, ticket)
 
 		with patch.object(notifier, "_bell", failing):
 			monitor.deliver_pending(self.names)
