@@ -169,8 +169,13 @@ def tick_memo():
 		frappe.local.ts_sla_tick_memo = None
 
 
+def in_memo(key: str):
+	"""What the current tick or chunk keeps under ``key`` (None outside one)."""
+	return (getattr(frappe.local, "ts_sla_tick_memo", None) or {}).get(key)
+
+
 def notify_queue() -> str | None:
-	return (getattr(frappe.local, "ts_sla_tick_memo", None) or {}).get("notify_queue")
+	return in_memo("notify_queue")
 
 
 def memo(key, compute):
@@ -299,10 +304,11 @@ def check_all(
 ) -> tuple[int, int]:
 	"""Check the tickets ``COMMIT_EVERY`` at a time: their rows are locked and read together (skipping those
 	another worker holds, those no longer carrying the chunk's ``token``, or, ``unclaimed_only``, those a
-	chunk claimed meanwhile), then each is checked in a savepoint of its own (one ticket's error is logged
-	and rolled back alone), and the group is committed (``commit``) under READ COMMITTED, so that each group
-	reads what others committed up to its own row locks. A chunk beats before each group. Returns (checked,
-	fired): the tickets this call held, and the events it recorded."""
+	chunk claimed meanwhile), then each is checked; one ticket's error is logged and undone alone. A
+	committing call (``commit``) commits each group under READ COMMITTED (``_check_group_retrying``), so
+	that each group reads what others committed up to its own row locks; otherwise each check runs in a
+	savepoint of the caller's transaction. A chunk beats before each group. Returns (checked, fired): the
+	tickets this call held, and the events it recorded."""
 	checked = fired = 0
 	with read_committed(commit):
 		for start in range(0, len(names), COMMIT_EVERY):
@@ -372,15 +378,20 @@ def group_writes(together: bool):
 		memo.pop("timeline", None)
 		memo.pop("states", None)
 	if comments:
-		for comment in comments:
-			set_new_name(comment)
-			comment.creation = comment.modified = now()
-			comment.owner = comment.modified_by = frappe.session.user
-		values = [c.get_valid_dict(convert_dates_to_str=True, ignore_virtual=True) for c in comments]
-		fields = list(values[0])
-		frappe.db.bulk_insert("Comment", fields, [[v.get(f) for f in fields] for v in values])
+		_insert_comments(comments)
 	if states:
 		_store_all_states(states)
+
+
+def _insert_comments(comments: list[Document]) -> None:
+	"""New Comment documents' rows in one INSERT, named and stamped as ``db_insert`` would."""
+	for comment in comments:
+		set_new_name(comment)
+		comment.creation = comment.modified = now()
+		comment.owner = comment.modified_by = frappe.session.user
+	values = [c.get_valid_dict(convert_dates_to_str=True, ignore_virtual=True) for c in comments]
+	fields = list(values[0])
+	frappe.db.bulk_insert("Comment", fields, [[v.get(f) for f in fields] for v in values])
 
 
 def _store_all_states(states: dict[str, dict]) -> None:
@@ -528,16 +539,11 @@ def _check(row: TicketRow, now: dt.datetime) -> int:
 def store_states(name: str, states: dict) -> None:
 	"""The check's result, and the ticket released from its chunk (one UPDATE, or one for the group:
 	``group_writes``; nothing caches tickets)."""
-	group = (getattr(frappe.local, "ts_sla_tick_memo", None) or {}).get("states")
-	if group is not None:
+	group = in_memo("states")
+	if group is None:
+		_store_all_states({name: states})
+	else:
 		group[name] = states
-		return
-	frappe.db.sql(
-		"UPDATE `tabSupport Ticket` SET {}, `tick_claim` = NULL WHERE `name` = %(name)s".format(  # nosemgrep
-			", ".join(f"`{f}` = %({f})s" for f in states)
-		),
-		{**states, "name": name},
-	)
 
 
 class Told:
@@ -604,11 +610,11 @@ class Told:
 				"content": content,
 			}
 		)
-		rows = (getattr(frappe.local, "ts_sla_tick_memo", None) or {}).get("timeline")
-		if rows is None:
-			comment.db_insert()
+		group = in_memo("timeline")
+		if group is None:
+			_insert_comments([comment])
 		else:
-			rows.append(comment)
+			group.append(comment)
 		if self.queue:
 			if self.whom:
 				frappe.local.ts_sla_tick_memo.setdefault("pending", []).append(self.ticket.name)
