@@ -89,8 +89,8 @@ def ticket_values(issue) -> dict:
 	for field in ("customer", "company"):
 		if erpnext.has_field(TICKET, field) and issue.get(field):
 			values[field] = issue.get(field)
-	if raised_by and frappe.db.exists("User", {"email": raised_by, "enabled": 1}):
-		values["reporter_user"] = frappe.db.get_value("User", {"email": raised_by, "enabled": 1}, "name")
+	if raised_by and (user := frappe.db.get_value("User", {"email": raised_by, "enabled": 1}, "name")):
+		values["reporter_user"] = user
 	return values
 
 
