@@ -3,6 +3,7 @@ user that records every uncaught exception and console error, and where screensh
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -77,3 +78,16 @@ def logged_in_page(
 	page.click(".page-card-actions .btn-login")
 	page.wait_for_url(after)
 	return page
+
+
+@contextlib.contextmanager
+def shot_on_failure(page, name: str, full_page: bool = False):
+	"""A browser test's steps on ``page``: when they fail, a screenshot ``failed-{name}.png`` goes to the
+	artifacts before the error; at the end the page's context is closed."""
+	try:
+		yield page
+	except Exception:
+		page.screenshot(path=str(ARTIFACTS / f"failed-{name}.png"), full_page=full_page)
+		raise
+	finally:
+		page.context.close()

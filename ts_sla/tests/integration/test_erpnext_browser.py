@@ -13,7 +13,14 @@ from urllib.parse import quote
 import frappe
 import pytest
 
-from ts_sla.tests.browser import ARTIFACTS, AVAILABLE, close_browser, logged_in_page, open_browser
+from ts_sla.tests.browser import (
+	ARTIFACTS,
+	AVAILABLE,
+	close_browser,
+	logged_in_page,
+	open_browser,
+	shot_on_failure,
+)
 from ts_sla.tests.integration.test_erpnext import (
 	CONTACT_EMAIL,
 	CUSTOMER_A,
@@ -76,8 +83,7 @@ class TestERPNextFormsInBrowser(ERPNextTestCase):
 		return logged_in_page(self.browser, self.server.url, AGENT)
 
 	def test_the_customer_form_lists_its_support_tickets_with_a_count(self):
-		page = self.page()
-		try:
+		with shot_on_failure(self.page(), "erpnext-customer") as page:
 			page.goto(f"{self.server.url}/app/customer/{quote(CUSTOMER_A)}")
 			page.locator(".form-tabs .nav-link", has_text="Dashboard").first.click()  # the connections' tab
 			link = page.locator(".form-dashboard .document-link[data-doctype='Support Ticket']").first
@@ -85,15 +91,9 @@ class TestERPNextFormsInBrowser(ERPNextTestCase):
 			expect(link.locator(".count")).to_have_text("1")
 			page.screenshot(path=str(ARTIFACTS / "erpnext-customer-connections.png"))
 			self.assertEqual(page.errors, [])
-		except Exception:
-			page.screenshot(path=str(ARTIFACTS / "failed-erpnext-customer.png"))
-			raise
-		finally:
-			page.context.close()
 
 	def test_the_issue_form_creates_a_linked_support_ticket(self):
-		page = self.page()
-		try:
+		with shot_on_failure(self.page(), "erpnext-issue") as page:
 			page.goto(f"{self.server.url}/app/issue/{quote(self.issue)}")
 			# (ERPNext's own Issue form reads Support Settings, which a Support Team user may not: its
 			# "No permission" message may cover the form, so the button gets its click directly)
@@ -104,19 +104,13 @@ class TestERPNextFormsInBrowser(ERPNextTestCase):
 			self.assertEqual(
 				[e for e in page.errors if "Support Settings" not in e and "status of 403" not in e], []
 			)
-		except Exception:
-			page.screenshot(path=str(ARTIFACTS / "failed-erpnext-issue.png"))
-			raise
-		finally:
-			page.context.close()
 		frappe.db.rollback()  # read what the server committed
 		ticket = frappe.db.get_value("Issue", self.issue, "support_ticket")
 		self.assertTrue(ticket)
 		self.assertEqual(frappe.db.get_value("Support Ticket", ticket, "issue"), self.issue)
 
 	def test_picking_a_contact_fills_the_reporter_on_a_new_ticket(self):
-		page = self.page()
-		try:
+		with shot_on_failure(self.page(), "erpnext-contact") as page:
 			page.goto(f"{self.server.url}/app/support-ticket/new")
 			page.locator(".frappe-control[data-fieldname='contact'] input").wait_for()
 			page.evaluate(f"cur_frm.set_value('contact', {contact()!r})")
@@ -128,8 +122,3 @@ class TestERPNextFormsInBrowser(ERPNextTestCase):
 			)
 			self.assertEqual(page.evaluate("cur_frm.doc.customer"), CUSTOMER_A)
 			self.assertEqual(page.errors, [])
-		except Exception:
-			page.screenshot(path=str(ARTIFACTS / "failed-erpnext-contact.png"))
-			raise
-		finally:
-			page.context.close()

@@ -16,7 +16,14 @@ import frappe
 import pytest
 from frappe.utils import formatdate
 
-from ts_sla.tests.browser import ARTIFACTS, AVAILABLE, close_browser, logged_in_page, open_browser
+from ts_sla.tests.browser import (
+	ARTIFACTS,
+	AVAILABLE,
+	close_browser,
+	logged_in_page,
+	open_browser,
+	shot_on_failure,
+)
 from ts_sla.tests.utils import TSSLATestCase, make_calendar
 
 MANAGER = "manager@ts-sla.test"
@@ -51,8 +58,9 @@ class TestLoadHolidaysInBrowser(TSSLATestCase):
 		super().tearDownClass()
 
 	def test_manager_previews_and_loads_china_2023(self):
-		page = logged_in_page(self.browser, self.server.url, MANAGER)
-		try:
+		with shot_on_failure(
+			logged_in_page(self.browser, self.server.url, MANAGER), "calendar-load-holidays"
+		) as page:
 			page.goto(f"{self.server.url}/app/support-calendar/{quote(CALENDAR)}")
 			page.locator("button", has_text="Load Holidays").first.click()
 
@@ -82,11 +90,6 @@ class TestLoadHolidaysInBrowser(TSSLATestCase):
 			primary.click()
 			expect(dialog).to_have_count(0)
 			page.locator(".frappe-control[data-fieldname='holidays'] .grid-row").first.wait_for()
-		except Exception:
-			page.screenshot(path=str(ARTIFACTS / "failed-calendar-load-holidays.png"))
-			raise
-		finally:
-			page.context.close()
 
 		frappe.db.rollback()  # read what the server committed
 		doc = frappe.get_doc("Support Calendar", CALENDAR)

@@ -12,7 +12,14 @@ import frappe
 import pytest
 
 from ts_sla.services import whatif
-from ts_sla.tests.browser import ARTIFACTS, AVAILABLE, close_browser, logged_in_page, open_browser
+from ts_sla.tests.browser import (
+	ARTIFACTS,
+	AVAILABLE,
+	close_browser,
+	logged_in_page,
+	open_browser,
+	shot_on_failure,
+)
 from ts_sla.tests.utils import TSSLATestCase, make_policy, make_ticket
 
 if AVAILABLE:
@@ -68,8 +75,11 @@ class TestWhatIfInBrowser(TSSLATestCase):
 		super().tearDownClass()
 
 	def test_manager_simulates_an_unsaved_policy_and_sees_the_ticket_that_would_breach(self):
-		page = logged_in_page(self.browser, self.server.url, MANAGER, width=1920, height=1000)
-		try:
+		with shot_on_failure(
+			logged_in_page(self.browser, self.server.url, MANAGER, width=1920, height=1000),
+			"whatif",
+			full_page=True,
+		) as page:
 			# the Desk at full width, so the report's columns fit (a setting of this browser context only)
 			page.evaluate("() => localStorage.setItem('container_fullwidth', 'true')")
 			page.goto(f"{self.server.url}/app/sla-policy/{quote(POLICY)}")
@@ -105,11 +115,6 @@ class TestWhatIfInBrowser(TSSLATestCase):
 			page.wait_for_timeout(1200)  # the chart's bars grow in
 			page.screenshot(path=str(ARTIFACTS / "whatif.png"), full_page=True)
 			self.assertEqual(page.errors, [])
-		except Exception:
-			page.screenshot(path=str(ARTIFACTS / "failed-whatif.png"), full_page=True)
-			raise
-		finally:
-			page.context.close()
 
 		frappe.db.rollback()
 		self.assertEqual(
