@@ -3,10 +3,10 @@ const TS_SLA_CALENDAR_API = "ts_sla.api.calendar";
 frappe.ui.form.on("Support Calendar", {
 	setup(frm) {
 		frappe.call("ts_sla.ts_sla.doctype.support_calendar.support_calendar.get_time_zones").then((r) => {
-			frm.set_df_property("time_zone", "options", r.message || []);
+			ts_sla_set_choices(frm, "time_zone", r.message || []);
 		});
 		ts_sla_holiday_options(frm).then(() => {
-			frm.set_df_property("holiday_country", "options", Object.keys(frm.ts_sla_sources.countries));
+			ts_sla_set_choices(frm, "holiday_country", Object.keys(frm.ts_sla_sources.countries));
 			frm.trigger("holiday_country");
 		});
 	},
@@ -26,9 +26,17 @@ frappe.ui.form.on("Support Calendar", {
 	},
 	holiday_country(frm) {
 		const countries = (frm.ts_sla_sources && frm.ts_sla_sources.countries) || {};
-		frm.set_df_property("holiday_subdivision", "options", countries[frm.doc.holiday_country] || []);
+		ts_sla_set_choices(frm, "holiday_subdivision", countries[frm.doc.holiday_country] || []);
 	},
 });
+
+function ts_sla_set_choices(frm, fieldname, choices) {
+	// choices that arrive after the form is drawn go to the field's list without redrawing the field:
+	// set_df_property would redraw it with the saved value and wipe what the user is typing into it
+	const field = frm.get_field(fieldname);
+	field.df.options = choices;
+	field.set_data(choices);
+}
 
 function ts_sla_holiday_options(frm) {
 	// the sources (installed or not) and the countries of the holidays package, asked once per form
