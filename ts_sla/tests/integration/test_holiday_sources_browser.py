@@ -3,7 +3,7 @@
 A Support Manager opens a Support Calendar, chooses China's statutory holidays of 2023, sees the preview
 (holidays and make-up working days to add) in the dialog, loads them, and finds the rows in the calendar.
 The dialog with its preview is saved as ``test-artifacts/calendar-load-holidays.png`` (the README shows a
-copy from ``docs/screenshots/``).
+copy from ``docs/screenshots/``). Choosing another country in the dialog offers that country's subdivisions.
 
 Skipped when Chromium or Playwright is missing, like the other browser tests.
 """
@@ -99,3 +99,27 @@ class TestLoadHolidaysInBrowser(TSSLATestCase):
 		)
 		self.assertIn("2023-10-07", [str(r.work_date) for r in doc.extra_working_days])
 		self.assertTrue(all(r.source == "chinese-calendar:2023" for r in doc.holidays))
+
+	def test_the_subdivisions_offered_follow_the_country_chosen(self):
+		with shot_on_failure(
+			logged_in_page(self.browser, self.server.url, MANAGER), "calendar-load-holidays-subdivision"
+		) as page:
+			page.goto(f"{self.server.url}/app/support-calendar/{quote(CALENDAR)}")
+			page.locator("button", has_text="Load Holidays").first.click()
+			dialog = page.locator(".modal.show")
+			dialog.wait_for()
+			dialog.locator("select[data-fieldname='source']").select_option("Country Public Holidays")
+			dialog.locator(".frappe-control[data-fieldname='year'] input").fill("2023")
+			country = dialog.locator(".frappe-control[data-fieldname='country'] input")
+			country.fill("DE")
+			country.press("Tab")
+			subdivision = dialog.locator(".frappe-control[data-fieldname='subdivision'] input")
+			subdivision.fill("BY")  # Bavaria: Germany's list, not the one the dialog opened with (none)
+			offered = dialog.locator(".frappe-control[data-fieldname='subdivision'] ul li")
+			expect(offered).to_have_count(1)
+			expect(offered).to_have_text("BY")
+			subdivision.press("Tab")
+			dialog.locator(".modal-footer .btn-primary").click()
+			preview = dialog.locator(".ts-sla-holiday-preview")
+			preview.wait_for()
+			expect(preview).to_contain_text("Epiphany")  # a Bavarian holiday, not a German one

@@ -30,10 +30,11 @@ frappe.ui.form.on("Support Calendar", {
 	},
 });
 
-function ts_sla_set_choices(frm, fieldname, choices) {
-	// choices that arrive after the form is drawn go to the field's list without redrawing the field:
-	// set_df_property would redraw it with the saved value and wipe what the user is typing into it
-	const field = frm.get_field(fieldname);
+function ts_sla_set_choices(form, fieldname, choices) {
+	// choices that change after a form or dialog is drawn go to the field's list without redrawing the field:
+	// set_df_property leaves a drawn Autocomplete's list as it was, and redraws the field with the saved value,
+	// wiping what the user is typing into it
+	const field = form.get_field(fieldname);
 	field.df.options = choices;
 	field.set_data(choices);
 }
@@ -87,7 +88,7 @@ function ts_sla_load_holidays(frm) {
 				depends_on: `eval:doc.source=='${COUNTRY}'`,
 				onchange: () => {
 					const subdivisions = countries[dialog.get_value("country")] || [];
-					dialog.set_df_property("subdivision", "options", subdivisions);
+					ts_sla_set_choices(dialog, "subdivision", subdivisions);
 					reset();
 				},
 			},
