@@ -210,6 +210,8 @@ def period(from_date=None, to_date=None) -> tuple[dt.date, dt.date]:
 		start = getdate(from_date) if from_date else default_from
 		end = getdate(to_date) if to_date else default_to
 	except Exception:
+		start = end = None
+	if not (isinstance(start, dt.date) and isinstance(end, dt.date)):  # Frappe reads 0001-01-01 as no date
 		frappe.throw(_("The period's dates are not valid dates"), title=_("Invalid period"))
 	if not (dt.date(1000, 1, 1) <= start <= dt.date(8999, 12, 31) and dt.date(1000, 1, 1) <= end):
 		frappe.throw(_("The period must lie between the years 1000 and 8999"), title=_("Invalid period"))

@@ -268,6 +268,13 @@ class TestWhatIf(TSSLATestCase):
 			api.simulate(policy=draft_policy(), from_date="2023-12-31", to_date="2023-10-01")
 		with self.assertRaisesRegex(frappe.ValidationError, "at most 731 days"):
 			api.simulate(policy=draft_policy(), from_date="1000-01-01", to_date="8999-12-31")
+		for dates in (
+			{"from_date": "0001-01-01", "to_date": "2023-12-31"},  # Frappe reads year 1 as no date at all
+			{"from_date": "2023-10-01", "to_date": "0001-01-01"},
+			{"from_date": "2023-02-30", "to_date": "2023-12-31"},
+		):
+			with self.subTest(dates=dates), self.assertRaisesRegex(frappe.ValidationError, "not valid dates"):
+				api.simulate(policy=draft_policy(), **dates)
 		with self.assertRaisesRegex(frappe.ValidationError, "not valid JSON"):
 			api.simulate(policy="{not json", **Q4)
 		with self.assertRaisesRegex(frappe.ValidationError, "Nothing to simulate|draft SLA Policy or"):
