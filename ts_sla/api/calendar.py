@@ -9,7 +9,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from ts_sla.services import holiday_sources
+from ts_sla.services import guard, holiday_sources
 
 
 def _check_write(calendar: str | None = None) -> None:
@@ -38,6 +38,7 @@ def holiday_source_options() -> dict:
 
 
 @frappe.whitelist()
+@guard.required_arguments
 def preview_holidays(
 	calendar: str, source: str, year: int, country: str | None = None, subdivision: str | None = None
 ) -> dict:
@@ -47,6 +48,7 @@ def preview_holidays(
 
 
 @frappe.whitelist(methods=["POST"])
+@guard.required_arguments
 def load_holidays(
 	calendar: str, source: str, year: int, country: str | None = None, subdivision: str | None = None
 ) -> dict:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from ts_sla.services import issues, reporters
+from ts_sla.services import guard, issues, reporters
 
 
 @frappe.whitelist(methods=["POST"])
+@guard.required_arguments
 def create_ticket_from_issue(issue: str) -> dict:
 	"""The Issue form's "Create Support Ticket": for who may read the Issue and create tickets."""
 	if not issues.available():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from ts_sla.services import portal
+from ts_sla.services import guard, portal
 
 
 def _logged_in() -> None:
@@ -19,13 +19,14 @@ def _logged_in() -> None:
 
 
 def _files(files) -> list:
-	files = frappe.parse_json(files) if isinstance(files, str) and files else files or []
+	files = guard.json_argument(files, "files") if files else []
 	if not isinstance(files, list):
 		frappe.throw(_("Attachments must be a list"), title=_("Invalid value"))
 	return files
 
 
 @frappe.whitelist(methods=["POST"])
+@guard.required_arguments
 def create_ticket(
 	subject: str,
 	description: str,
@@ -54,6 +55,7 @@ def create_ticket(
 
 
 @frappe.whitelist(methods=["POST"])
+@guard.required_arguments
 def reply(ticket: str, message: str, files: str | list | None = None) -> dict:
 	"""The reporter's public reply on their ticket (a waiting ticket resumes)."""
 	_logged_in()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from ts_sla.services import repair
+from ts_sla.services import guard, repair
 
 #: The most tickets one call repairs at once in the request; more go to the long queue.
 AT_ONCE = 200
@@ -20,14 +20,16 @@ def repair_tickets(
 	fields). Returns what moved when done at once, or that it was queued."""
 	if not frappe.has_permission("SLA Policy", "write"):
 		frappe.throw(_("Only a Support Manager repairs tickets"), frappe.PermissionError)
-	names = frappe.parse_json(tickets) if isinstance(tickets, str) and tickets.startswith("[") else tickets
+	names = guard.json_argument(tickets, "tickets") if str(tickets).startswith("[") else tickets
 	if isinstance(names, str):
 		names = [names]
-	where = frappe.parse_json(filters) if isinstance(filters, str) and filters else filters
+	where = guard.json_argument(filters, "filters") if filters != "" else None
 	if names is not None and (not isinstance(names, list) or not all(isinstance(n, str) for n in names)):
 		frappe.throw(_("Tickets must be a list of ticket IDs"), title=_("Invalid value"))
 	if where is not None and not isinstance(where, dict):
 		frappe.throw(_("Filters must be field: value pairs"), title=_("Invalid value"))
+	if where:
+		guard.check_filters("Support Ticket", where)
 	if names is None and not where:
 		frappe.throw(_("Say which tickets to repair: by ID or by filters"), title=_("Nothing to repair"))
 	if where:
@@ -41,6 +43,7 @@ def repair_tickets(
 
 
 @frappe.whitelist()
+@guard.required_arguments
 def repair_progress(doctype: str, name: str) -> dict | None:
 	"""How the repair a Support Calendar's or SLA Policy's last change asked for is going (for its form)."""
 	if doctype not in ("Support Calendar", "SLA Policy") or not isinstance(name, str):

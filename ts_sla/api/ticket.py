@@ -13,7 +13,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint, get_datetime, now_datetime
 
-from ts_sla.services import confirmation, lifecycle, permissions, sla
+from ts_sla.services import confirmation, guard, lifecycle, permissions, sla
 
 
 def _load(ticket: str, action: str):
@@ -34,6 +34,7 @@ def _result(doc) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@guard.required_arguments
 def assign(
 	ticket: str, user: str, tier: str | None = None, team: str | None = None, note: str | None = None
 ) -> dict:
@@ -44,6 +45,7 @@ def assign(
 
 
 @frappe.whitelist(methods=["POST"])
+@guard.required_arguments
 def reclassify(
 	ticket: str,
 	reason: str,
@@ -73,6 +75,7 @@ def reclassify(
 
 
 @frappe.whitelist(methods=["POST"])
+@guard.required_arguments
 def reprioritise(ticket: str, priority: str, reason: str) -> dict:
 	"""Change the priority (the deadlines follow), with a reason; agents and supervisors."""
 	doc = _load(ticket, "reclassify")
@@ -81,6 +84,7 @@ def reprioritise(ticket: str, priority: str, reason: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@guard.required_arguments
 def fulfil_collaboration(ticket: str, request: str | None = None, note: str | None = None) -> dict:
 	"""The asked team delivered: the collaboration request's clock stops."""
 	doc = _load(ticket, "fulfil_collaboration")
@@ -89,6 +93,7 @@ def fulfil_collaboration(ticket: str, request: str | None = None, note: str | No
 
 
 @frappe.whitelist(methods=["POST"])
+@guard.required_arguments
 def respond(ticket: str, note: str | None = None, reply: str | None = None) -> dict:
 	"""The engineer's first response (stops the response clock): ``reply`` goes to the reporter (emailed
 	when they have an address), ``note`` stays internal."""
@@ -98,6 +103,7 @@ def respond(ticket: str, note: str | None = None, reply: str | None = None) -> d
 
 
 @frappe.whitelist(methods=["POST"])
+@guard.required_arguments
 def add_progress(ticket: str, progress_status: str, note: str | None = None) -> dict:
 	"""Record a progress update (status + note); sets last_progress_at."""
 	doc = _load(ticket, "add_progress")
@@ -106,6 +112,7 @@ def add_progress(ticket: str, progress_status: str, note: str | None = None) -> 
 
 
 @frappe.whitelist(methods=["POST"])
+@guard.required_arguments
 def wait_for_customer(ticket: str, reason: str | None = None) -> dict:
 	"""Pause the policy's clocks while waiting for the customer."""
 	doc = _load(ticket, "wait_for_customer")
@@ -114,6 +121,7 @@ def wait_for_customer(ticket: str, reason: str | None = None) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@guard.required_arguments
 def resume(ticket: str, note: str | None = None) -> dict:
 	"""The customer answered: the paused clocks run again, later by the paused time."""
 	doc = _load(ticket, "resume")
@@ -122,6 +130,7 @@ def resume(ticket: str, note: str | None = None) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@guard.required_arguments
 def request_extension(
 	ticket: str,
 	clock: str,
@@ -136,6 +145,7 @@ def request_extension(
 
 
 @frappe.whitelist(methods=["POST"])
+@guard.required_arguments
 def decide_extension(
 	ticket: str, approve: bool, extension: str | None = None, note: str | None = None
 ) -> dict:
@@ -146,6 +156,7 @@ def decide_extension(
 
 
 @frappe.whitelist(methods=["POST"])
+@guard.required_arguments
 def resolve(
 	ticket: str, resolution_summary: str, resolution_result: str, root_cause: str | None = None
 ) -> dict:
@@ -160,6 +171,7 @@ def _on_behalf(doc) -> bool:
 
 
 @frappe.whitelist(methods=["POST"])
+@guard.required_arguments
 def confirm(ticket: str, note: str | None = None) -> dict:
 	"""The reporter confirms the fix (a supervisor may, on their behalf, with a note)."""
 	doc = _load(ticket, "confirm")
@@ -168,6 +180,7 @@ def confirm(ticket: str, note: str | None = None) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@guard.required_arguments
 def reject_resolution(ticket: str, reason: str) -> dict:
 	"""The reporter says the fix did not work: back to In Progress, the resolution clock resumes."""
 	doc = _load(ticket, "reject_resolution")
@@ -176,6 +189,7 @@ def reject_resolution(ticket: str, reason: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@guard.required_arguments
 def rate(ticket: str, satisfaction: int, comment: str | None = None) -> dict:
 	"""The reporter's satisfaction, 1 to 5, with an optional comment."""
 	doc = _load(ticket, "rate")
@@ -184,6 +198,7 @@ def rate(ticket: str, satisfaction: int, comment: str | None = None) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@guard.required_arguments
 def close(ticket: str, review_note: str | None = None, override_reason: str | None = None) -> dict:
 	"""Supervisor review and closure (without confirmation only with a reason, after the follow-up)."""
 	doc = _load(ticket, "close")
@@ -192,6 +207,7 @@ def close(ticket: str, review_note: str | None = None, override_reason: str | No
 
 
 @frappe.whitelist(methods=["POST"])
+@guard.required_arguments
 def cancel(ticket: str, reason: str) -> dict:
 	"""Cancel an open ticket, with a reason."""
 	doc = _load(ticket, "cancel")
@@ -200,6 +216,7 @@ def cancel(ticket: str, reason: str) -> dict:
 
 
 @frappe.whitelist()
+@guard.required_arguments
 def get_clocks(ticket: str) -> dict:
 	"""Each clock's due time, state, percentage and paused flag, and the actions open to the user."""
 	if not isinstance(ticket, str) or not frappe.db.exists("Support Ticket", ticket):
@@ -255,6 +272,7 @@ def answer_by_link(
 
 
 @frappe.whitelist()
+@guard.required_arguments
 def calendar_events(
 	start: str, end: str, filters: str | list | None = None, field_map=None, fields=None
 ) -> list[dict]:
@@ -270,9 +288,10 @@ def calendar_events(
 			window.append(None)
 		if window[-1] is None:
 			frappe.throw(_("{0} must be a date and time").format(_(label)), title=_("Invalid value"))
-	where = frappe.parse_json(filters) if isinstance(filters, str) and filters else filters or []
+	where = guard.json_argument(filters, "filters") if filters else []
 	if not isinstance(where, list):
 		frappe.throw(_("Filters must be a list"), title=_("Invalid value"))
+	guard.check_filters("Support Ticket", where)
 	rows = frappe.get_list(
 		"Support Ticket",
 		fields=["name", "subject", "priority", "sla_state", "status", "next_due"],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from ts_sla.services import whatif
+from ts_sla.services import guard, whatif
 
 
 def _check(calendar: bool = False) -> None:
@@ -39,6 +39,7 @@ def simulate(
 
 
 @frappe.whitelist()
+@guard.required_arguments
 def simulation_status(simulation: str) -> dict:
 	"""Where a simulation stands (the report polls it while the job runs)."""
 	doc = frappe.get_doc("SLA Simulation", simulation)

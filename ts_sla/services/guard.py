@@ -13,6 +13,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
+import json
 
 import frappe
 from frappe import _
@@ -98,6 +101,72 @@ def check_text(value, label: str) -> None:
 			_("{0} is too long: {1} characters, at most {2}").format(_(label), len(value), MAX_TEXT),
 			title=_("Text too long"),
 		)
+
+
+def required_arguments(method):
+	"""For a whitelisted method (the decorator under ``@frappe.whitelist``): a call without one of its
+	required arguments is refused with a message naming them (HTTP 417), where Python's TypeError would be
+	a server error (HTTP 500)."""
+	parameters = inspect.signature(method).parameters
+	required = [name for name, p in parameters.items() if p.default is p.empty and p.kind != p.VAR_KEYWORD]
+
+	@functools.wraps(method)
+	def checked(*args, **kwargs):
+		missing = [name for name in required[len(args) :] if name not in kwargs]
+		if missing:
+			frappe.throw(
+				_("Missing value: {0}").format(", ".join(missing)),
+				frappe.MandatoryError,
+				title=_("Missing value"),
+			)
+		return method(*args, **kwargs)
+
+	return checked
+
+
+def json_argument(value, argument: str):
+	"""An argument a client may send as JSON text or, from Python, already parsed."""
+	if not isinstance(value, str):
+		return value
+	try:
+		return json.loads(value)
+	except ValueError:
+		frappe.throw(_("Argument {0} is not valid JSON").format(argument), title=_("Invalid value"))
+
+
+def check_filters(doctype: str, filters: dict | list, argument: str = "filters") -> None:
+	"""Filters a client sent name only columns of ``doctype`` or of its child tables, in Frappe's forms
+	(``{field: value}``, ``{field: [operator, value]}``, ``[[field, operator, value], ...]``, the list form
+	optionally led by the doctype), so a typo is a clear error and not a database error."""
+	if isinstance(filters, dict):
+		conditions = [(doctype, field) for field in filters]
+	elif isinstance(filters, list):
+		conditions = []
+		for condition in filters:
+			if not isinstance(condition, list | tuple) or len(condition) not in (3, 4):
+				frappe.throw(
+					_("{0}: each condition is [field, operator, value]").format(argument),
+					title=_("Invalid value"),
+				)
+			conditions.append(
+				(condition[0], condition[1]) if len(condition) == 4 else (doctype, condition[0])
+			)
+	else:
+		frappe.throw(
+			_("{0} must be field: value pairs or a list of conditions").format(argument),
+			title=_("Invalid value"),
+		)
+	tables = {doctype, *(df.options for df in frappe.get_meta(doctype).get_table_fields())}
+	for table, field in conditions:
+		known = isinstance(table, str) and isinstance(field, str) and table in tables
+		if known and field not in frappe.model.default_fields:
+			df = frappe.get_meta(table).get_field(field)
+			known = bool(df) and df.fieldtype not in frappe.model.no_value_fields
+		if not known:
+			frappe.throw(
+				_("{0}: {1} is not a field of {2}").format(argument, str(field)[:100], _(str(table)[:100])),
+				title=_("Invalid value"),
+			)
 
 
 def check_value_types(doc) -> None:

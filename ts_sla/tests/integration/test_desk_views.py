@@ -47,6 +47,18 @@ class TestDeskViews(TSSLATestCase):
 		only_p3 = api.calendar_events(*window, filters=json.dumps([["priority", "=", "P3"]]))
 		self.assertEqual({e.name for e in only_p3} & {mine.name, theirs.name}, {theirs.name})
 		self.assertEqual(api.calendar_events("2024-01-01 00:00:00", "2024-01-02 00:00:00"), [])
+		extended = [["Support Ticket Extension", "status", "=", "Pending"]]  # a child table's column
+		self.assertEqual(api.calendar_events(*window, filters=json.dumps(extended)), [])
+		for filters in (
+			"not json",
+			'{"priority": "P3"}',
+			"[1, 2]",
+			'[["no_such_field", "=", 1]]',
+			'[["ToDo", "status", "=", "Open"]]',  # not a table of the ticket
+			'[[["priority"], "=", "P3"]]',
+		):
+			with self.subTest(filters=filters), self.assertRaises(frappe.ValidationError):
+				api.calendar_events(*window, filters=filters)
 		frappe.set_user(REPORTER)
 		self.assertEqual({e.name for e in api.calendar_events(*window)}, {mine.name})
 		for start in ("", "not a date", None, {"x": 1}):

@@ -199,6 +199,18 @@ class TestRepairAfterAPolicyChange(TSSLATestCase):
 			repair_api.repair_tickets(filters={"priority": "P2", "name": name}),
 			{"moved": {}, "unchanged": 1, "failed": 0},
 		)
-		for bad in ({"tickets": 5}, {"tickets": [{"x": 1}]}, {"filters": "[1, 2]"}, {}):
+		for bad in (
+			{"tickets": 5},
+			{"tickets": [{"x": 1}]},
+			{"tickets": "[oops"},
+			{"filters": "[1, 2]"},
+			{"filters": "not json"},
+			{"filters": "  "},
+			{"filters": '{"no_such_field": 1}'},
+			{"filters": {"priority": "P2", "progress_updates": "x"}},  # a table is not a column
+			{},
+		):
 			with self.subTest(bad=bad), self.assertRaises(frappe.ValidationError):
 				repair_api.repair_tickets(**bad)
+		with self.assertRaisesRegex(frappe.ValidationError, "no_such_field is not a field of Support Ticket"):
+			repair_api.repair_tickets(filters='{"no_such_field": 1}')

@@ -247,6 +247,8 @@ class TestPortal(TSSLATestCase):
 			{"subject": "ok", "description": "x", "problem_type": "Software", "suggested_priority": "P9"},
 			{"subject": "ok", "description": "x", "problem_type": "Telepathy"},
 			{"subject": "ok", "description": "x", "problem_type": "Software", "files": '[{"filename": 1}]'},
+			{"subject": "ok", "description": "x", "problem_type": "Software", "files": "not json"},
+			{"subject": "ok", "description": "x", "problem_type": "Software", "files": "nan"},
 			{
 				"subject": "ok",
 				"description": "x",
@@ -257,7 +259,11 @@ class TestPortal(TSSLATestCase):
 			with self.subTest(body=str(body)[:80]):
 				response = reporter.post(self.url(method("portal.create_ticket")), json=body, timeout=30)
 				self.assertIn(response.status_code, (400, 417), response.text[:300])
-		for body in ({"ticket": name, "message": ""}, {"ticket": name, "message": {"x": 1}}):
+		for body in (
+			{"ticket": name, "message": ""},
+			{"ticket": name, "message": {"x": 1}},
+			{"ticket": name, "message": "ok", "files": "[{oops"},
+		):
 			with self.subTest(body=str(body)):
 				response = reporter.post(self.url(method("portal.reply")), json=body, timeout=30)
 				self.assertIn(response.status_code, (400, 417), response.text[:300])
