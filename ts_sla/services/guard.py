@@ -13,13 +13,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import functools
 import inspect
 import json
+import math
+import re
 
 import frappe
 from frappe import _
-from frappe.utils import flt, get_datetime, now_datetime
+from frappe.model.document import Document
+from frappe.utils import flt, get_datetime, getdate, now_datetime
 
 from ts_sla.services import sla
 from ts_sla.services.clocks import HORIZON_DAYS, system_zone
@@ -40,6 +44,13 @@ TEXT_TYPES = {
 	"Code",
 }
 NUMBER_TYPES = {"Int", "Float", "Currency", "Percent", "Check", "Rating", "Duration"}
+WHOLE_NUMBER_TYPES = {"Int", "Check"}
+#: Frappe's Small Text and Text are MariaDB ``text`` columns: at most this many bytes.
+TEXT_COLUMN_TYPES = {"Small Text", "Text"}
+TEXT_COLUMN_BYTES = 65_535
+#: An ``int(11)`` column, and the ``decimal(21,9)`` of Frappe's Float, Currency and Percent.
+INT_COLUMN_MAX = 2**31 - 1
+DECIMAL_COLUMN_MAX = 10**12 - 1
 DATE_TYPES = {"Date", "Datetime", "Time"}
 NO_VALUE_TYPES = {
 	"Section Break",
@@ -169,28 +180,151 @@ def check_filters(doctype: str, filters: dict | list, argument: str = "filters")
 			)
 
 
-def check_value_types(doc) -> None:
-	"""Every field holds one value of its kind; text is not longer than MAX_TEXT."""
+class CheckedDocument(Document):
+	"""A document whose fields are checked (``check_fields``) before Frappe or the app's code reads them:
+	Frappe checks links first of all, so the check runs there."""
+
+	def _validate_links(self):
+		check_fields(self)
+		super()._validate_links()
+
+
+def check_fields(doc) -> None:
+	"""Every field of the document and of its rows holds one value of its kind, as the database can store it,
+	before any code reads it: one value (no JSON object or list); text as text, within its column (MAX_TEXT
+	characters, or TEXT_COLUMN_BYTES for a MariaDB ``text`` column); a finite number within its column, whole
+	where the field is; a real date, date and time or time of day; a Select one of its options; a child row's
+	required value present. A number sent for text is taken as its digits, digits sent for a number as that
+	number. Each refusal names the field (HTTP 417)."""
 	for row in [doc, *doc.get_all_children()]:
 		for df in row.meta.fields:
 			if df.fieldtype in NO_VALUE_TYPES:
 				continue
 			value = row.get(df.fieldname)
+			label = _(df.label or df.fieldname)
+			if row is not doc and df.reqd and value in (None, "") and not doc.flags.ignore_mandatory:
+				frappe.throw(
+					_("Row {0} of {1}: {2} is required").format(
+						row.idx, _(doc.meta.get_label(row.parentfield)), label
+					),
+					frappe.MandatoryError,
+					title=_("Missing value"),
+				)
 			if value is None:
 				continue
-			label = _(df.label or df.fieldname)
 			if isinstance(value, dict | list | tuple | set):
 				frappe.throw(
 					_("{0} must be a single value, not a list or an object").format(label),
 					title=_("Invalid value"),
 				)
-			if df.fieldtype in TEXT_TYPES and isinstance(value, str) and len(value) > MAX_TEXT:
-				frappe.throw(
-					_("{0} is too long: {1} characters, at most {2}").format(label, len(value), MAX_TEXT),
-					title=_("Text too long"),
-				)
-			if df.fieldtype in NUMBER_TYPES and isinstance(value, float) and value != value:
-				frappe.throw(_("{0} must be a number").format(label), title=_("Invalid value"))
+			checked = _checked_value(df, value, label)
+			if checked is not value:
+				row.set(df.fieldname, checked)
+
+
+def _invalid(message: str) -> None:
+	frappe.throw(message, title=_("Invalid value"))
+
+
+def _checked_value(df, value, label: str):
+	"""``value`` as field ``df`` stores it, or a clear error."""
+	kind = df.fieldtype
+	if kind in TEXT_TYPES or kind in ("Select", "Link", "Dynamic Link", "Autocomplete", "Password"):
+		if isinstance(value, bool):
+			_invalid(_("{0} must be text, not {1}").format(label, value))
+		if isinstance(value, int | float):
+			if value != value or value in (float("inf"), float("-inf")):
+				_invalid(_("{0} must be text, not {1}").format(label, value))
+			value = str(value)
+		if not isinstance(value, str):
+			_invalid(_("{0} must be text").format(label))
+		if kind in TEXT_COLUMN_TYPES and len(value.encode()) > TEXT_COLUMN_BYTES:
+			frappe.throw(
+				_("{0} is too long: {1} bytes, at most {2}").format(
+					label, len(value.encode()), TEXT_COLUMN_BYTES
+				),
+				title=_("Text too long"),
+			)
+		if len(value) > MAX_TEXT:
+			frappe.throw(
+				_("{0} is too long: {1} characters, at most {2}").format(label, len(value), MAX_TEXT),
+				title=_("Text too long"),
+			)
+		options = [o for o in (df.options or "").split("\n") if o] if kind == "Select" else []
+		if options and value and value not in options:
+			_invalid(
+				_("{0} cannot be {1}: it is one of {2}").format(label, repr(value[:100]), ", ".join(options))
+			)
+		return value
+	if kind in NUMBER_TYPES:
+		return _number(kind, value, label)
+	if kind in DATE_TYPES:
+		return _date(kind, value, label)
+	return value
+
+
+def _number(kind: str, value, label: str):
+	whole = kind in WHOLE_NUMBER_TYPES
+	if isinstance(value, bool):
+		if kind != "Check":
+			_invalid(_("{0} must be a number, not {1}").format(label, value))
+		return value
+	if isinstance(value, str):
+		text = value.strip()
+		if not text:
+			return value  # blank: Frappe stores its zero, a setting its default
+		if whole and not re.fullmatch(r"[+-]?\d+", text):
+			_invalid(_("{0} must be a whole number, not {1}").format(label, repr(value[:100])))
+		try:
+			number = int(text) if whole else float(text)
+		except ValueError:
+			_invalid(_("{0} must be a number, not {1}").format(label, repr(value[:100])))
+	elif isinstance(value, int | float | decimal.Decimal):
+		number = value
+	else:
+		_invalid(_("{0} must be a number").format(label))
+	if not math.isfinite(number):
+		_invalid(_("{0} must be a finite number").format(label))
+	if whole and number != int(number):
+		_invalid(_("{0} must be a whole number, not {1}").format(label, number))
+	most = 1 if kind == "Check" else INT_COLUMN_MAX if whole else DECIMAL_COLUMN_MAX
+	if abs(number) > most or (kind == "Check" and number < 0):
+		_invalid(_("{0} is out of range: {1}").format(label, number))
+	if number is value:
+		return value
+	return int(number) if whole else number
+
+
+def _date(kind: str, value, label: str):
+	if kind == "Time":
+		if isinstance(value, dt.time) or (
+			isinstance(value, dt.timedelta) and dt.timedelta(0) <= value < dt.timedelta(days=1)
+		):
+			return value
+		match = (
+			re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?", value.strip())
+			if isinstance(value, str)
+			else None
+		)
+		if not (isinstance(value, str) and not value.strip()) and not (
+			match and int(match[1]) < 24 and int(match[2]) < 60 and int(match[3] or 0) < 60
+		):
+			_invalid(_("{0} is not a time of day (HH:MM:SS): {1}").format(label, str(value)[:100]))
+		return value
+	if isinstance(value, dt.date):
+		return value
+	if not isinstance(value, str):
+		_invalid(_("{0} is not a valid date: {1}").format(label, str(value)[:100]))
+	if not value.strip():
+		return value
+	try:  # ISO, as the Desk and the REST API send it: dateutil alone would also read "-1" as a date
+		iso = re.match(r"\s*\d{4}-\d{1,2}-\d{1,2}(?:$|[ T])", value)
+		parsed = (getdate(value) if kind == "Date" else get_datetime(value)) if iso else None
+	except Exception:
+		parsed = None
+	if not isinstance(parsed, dt.date) or not 1000 <= parsed.year <= 9999:
+		_invalid(_("{0} is not a valid date: {1}").format(label, value[:100]))
+	return value
 
 
 def parse_datetime(value, label: str) -> dt.datetime:

@@ -1,5 +1,5 @@
-from frappe.model.document import Document
+from ts_sla.services import guard
 
 
-class DutyRoster(Document):
+class DutyRoster(guard.CheckedDocument):
 	pass

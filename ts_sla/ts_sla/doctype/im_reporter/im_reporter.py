@@ -1,5 +1,5 @@
-from frappe.model.document import Document
+from ts_sla.services import guard
 
 
-class IMReporter(Document):
+class IMReporter(guard.CheckedDocument):
 	pass

@@ -2,16 +2,15 @@
 
 import frappe
 from frappe import _
-from frappe.model.document import Document
 from frappe.utils import getdate
 
-from ts_sla.services import repair
+from ts_sla.services import guard, repair
 from ts_sla.services.clocks import make_target
 
 PRIORITIES = ("P0", "P1", "P2", "P3")
 
 
-class SLAPolicy(Document):
+class SLAPolicy(guard.CheckedDocument):
 	def validate(self):
 		if not self.daily_progress_cutoff:
 			self.daily_progress_cutoff = "17:00:00"

@@ -3,14 +3,13 @@ moves deadlines (hours, holidays, make-up days, zone) repairs the open tickets o
 
 import frappe
 from frappe import _
-from frappe.model.document import Document
 
-from ts_sla.services import holiday_sources, repair
+from ts_sla.services import guard, holiday_sources, repair
 from ts_sla.services.clocks import calendar_from_doc, clear_calendar_cache, engine_error
 from ts_sla.sla import SLAError
 
 
-class SupportCalendar(Document):
+class SupportCalendar(guard.CheckedDocument):
 	def validate(self):
 		if self.time_zone:
 			self.time_zone = self.time_zone.strip()

@@ -4,11 +4,12 @@ import datetime as dt
 
 import frappe
 from frappe import _
-from frappe.model.document import Document
 from frappe.utils import getdate, today
 
+from ts_sla.services import guard
 
-class SupportReview(Document):
+
+class SupportReview(guard.CheckedDocument):
 	def validate(self):
 		start = getdate(self.week_start)
 		if start.weekday() != 0:

@@ -1,5 +1,5 @@
-from frappe.model.document import Document
+from ts_sla.services import guard
 
 
-class SupportTeam(Document):
+class SupportTeam(guard.CheckedDocument):
 	pass

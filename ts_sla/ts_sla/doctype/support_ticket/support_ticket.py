@@ -2,19 +2,13 @@
 input checks and the protection of server-kept fields and rows from services.guard."""
 
 import frappe
-from frappe.model.document import Document
 from frappe.utils import now_datetime
 
 from ts_sla.services import guard, issues, lifecycle, monitor, naming, permissions, portal, reporters, sla
 from ts_sla.services.states import DEFAULT_PRIORITY, FINAL
 
 
-class SupportTicket(Document):
-	def _validate_links(self):
-		# Frappe checks links before any hook: a JSON object where a value belongs must be refused first.
-		guard.check_value_types(self)
-		super()._validate_links()
-
+class SupportTicket(guard.CheckedDocument):
 	def before_insert(self):
 		guard.normalise_datetimes(self)
 		guard.validate_times(self)

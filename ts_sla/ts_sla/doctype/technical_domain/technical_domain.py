@@ -1,5 +1,5 @@
-from frappe.model.document import Document
+from ts_sla.services import guard
 
 
-class TechnicalDomain(Document):
+class TechnicalDomain(guard.CheckedDocument):
 	pass

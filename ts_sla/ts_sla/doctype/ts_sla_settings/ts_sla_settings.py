@@ -3,10 +3,9 @@ import re
 
 import frappe
 from frappe import _
-from frappe.model.document import Document
 from frappe.utils.background_jobs import get_queues_timeout
 
-from ts_sla.services import health, im_intake, issues
+from ts_sla.services import guard, health, im_intake, issues
 
 #: The whole-number settings and their largest sensible values.
 LIMITS = {
@@ -32,7 +31,7 @@ def whole_number(value) -> int | None:
 	return None
 
 
-class TSSLASettings(Document):
+class TSSLASettings(guard.CheckedDocument):
 	def onload(self):
 		# the monitor's figures for the Monitor Health section, to those who may read them (nobody is told)
 		if health.may_read():
