@@ -195,7 +195,7 @@ def check_fields(doc) -> None:
 	characters, or TEXT_COLUMN_BYTES for a MariaDB ``text`` column); a finite number within its column, whole
 	where the field is; a real date, date and time or time of day; a Select one of its options; a child row's
 	required value present. A number sent for text is taken as its digits, digits sent for a number as that
-	number. Each refusal names the field (HTTP 417)."""
+	number, a blank number as no value. Each refusal names the field (HTTP 417)."""
 	for row in [doc, *doc.get_all_children()]:
 		for df in row.meta.fields:
 			if df.fieldtype in NO_VALUE_TYPES:
@@ -272,7 +272,7 @@ def _number(kind: str, value, label: str):
 	if isinstance(value, str):
 		text = value.strip()
 		if not text:
-			return value  # blank: Frappe stores its zero, a setting its default
+			return None  # blank: no value, as Frappe reads it (it stores its zero, a setting its default)
 		if whole and not re.fullmatch(r"[+-]?\d+", text):
 			_invalid(_("{0} must be a whole number, not {1}").format(label, repr(value[:100])))
 		try:
@@ -306,9 +306,9 @@ def _date(kind: str, value, label: str):
 			if isinstance(value, str)
 			else None
 		)
-		if not (isinstance(value, str) and not value.strip()) and not (
-			match and int(match[1]) < 24 and int(match[2]) < 60 and int(match[3] or 0) < 60
-		):
+		if isinstance(value, str) and not value.strip():
+			return None
+		if not (match and int(match[1]) < 24 and int(match[2]) < 60 and int(match[3] or 0) < 60):
 			_invalid(_("{0} is not a time of day (HH:MM:SS): {1}").format(label, str(value)[:100]))
 		return value
 	if isinstance(value, dt.date):
@@ -316,7 +316,7 @@ def _date(kind: str, value, label: str):
 	if not isinstance(value, str):
 		_invalid(_("{0} is not a valid date: {1}").format(label, str(value)[:100]))
 	if not value.strip():
-		return value
+		return None
 	try:  # ISO, as the Desk and the REST API send it: dateutil alone would also read "-1" as a date
 		iso = re.match(r"\s*\d{4}-\d{1,2}-\d{1,2}(?:$|[ T])", value)
 		parsed = (getdate(value) if kind == "Date" else get_datetime(value)) if iso else None

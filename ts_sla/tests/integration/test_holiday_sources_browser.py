@@ -57,15 +57,19 @@ class TestLoadHolidaysInBrowser(TSSLATestCase):
 		frappe.db.commit()
 		super().tearDownClass()
 
+	def open_load_holidays(self, page):
+		"""The calendar's form with its Load Holidays dialog open."""
+		page.goto(f"{self.server.url}/app/support-calendar/{quote(CALENDAR)}")
+		page.locator("button", has_text="Load Holidays").first.click()
+		dialog = page.locator(".modal.show")
+		dialog.wait_for()
+		return dialog
+
 	def test_manager_previews_and_loads_china_2023(self):
 		with shot_on_failure(
 			logged_in_page(self.browser, self.server.url, MANAGER), "calendar-load-holidays"
 		) as page:
-			page.goto(f"{self.server.url}/app/support-calendar/{quote(CALENDAR)}")
-			page.locator("button", has_text="Load Holidays").first.click()
-
-			dialog = page.locator(".modal.show")
-			dialog.wait_for()
+			dialog = self.open_load_holidays(page)
 			expect(dialog.locator("select[data-fieldname='source']")).to_have_value("China Statutory")
 			year = dialog.locator(".frappe-control[data-fieldname='year'] input")
 			year.fill("2023")
@@ -104,10 +108,7 @@ class TestLoadHolidaysInBrowser(TSSLATestCase):
 		with shot_on_failure(
 			logged_in_page(self.browser, self.server.url, MANAGER), "calendar-load-holidays-subdivision"
 		) as page:
-			page.goto(f"{self.server.url}/app/support-calendar/{quote(CALENDAR)}")
-			page.locator("button", has_text="Load Holidays").first.click()
-			dialog = page.locator(".modal.show")
-			dialog.wait_for()
+			dialog = self.open_load_holidays(page)
 			dialog.locator("select[data-fieldname='source']").select_option("Country Public Holidays")
 			dialog.locator(".frappe-control[data-fieldname='year'] input").fill("2023")
 			country = dialog.locator(".frappe-control[data-fieldname='country'] input")

@@ -80,6 +80,8 @@ class TestArgumentsOverRest(LiveServerCase):
 
 #: Values of the wrong kind for any field: each must be refused or stored as the field's kind, never a 500.
 HOSTILE = [
+	"",
+	" ",
 	{},
 	{"a": 1},
 	[],
