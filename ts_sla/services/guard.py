@@ -278,6 +278,8 @@ def _number(kind: str, value, label: str):
 		try:
 			number = int(text) if whole else float(text)
 		except ValueError:
+			number = None
+		if number is None:
 			_invalid(_("{0} must be a number, not {1}").format(label, repr(value[:100])))
 	elif isinstance(value, int | float | decimal.Decimal):
 		number = value

@@ -101,6 +101,7 @@ HOSTILE = [
 	"x' OR 1=1 --",
 ]
 CALENDAR, POLICY, TEAM = "REST Input Calendar", "REST Input Policy", "REST Input Team"
+SWEEP = "REST input sweep"
 
 
 class TestDocumentFieldsOverRest(LiveServerCase):
@@ -218,3 +219,36 @@ class TestDocumentFieldsOverRest(LiveServerCase):
 
 	def message(self, response) -> str:
 		return " ".join(json.loads(m)["message"] for m in json.loads(response.json()["_server_messages"]))
+
+	def test_a_new_ticket_with_a_value_of_the_wrong_kind_anywhere_is_refused_or_stored_as_its_kind(self):
+		agent = self.server.session("agent@ts-sla.test", PASSWORD)
+		intake = {"subject": SWEEP, "description": "d", "problem_type": "Software", "priority": "P2"}
+		meta = frappe.get_meta("Support Ticket")
+		bodies = [
+			{**intake, df.fieldname: value}
+			for df in meta.fields
+			if df.fieldtype not in frappe.model.no_value_fields and df.fieldname != "subject"
+			for value in HOSTILE
+		]
+		bodies += [
+			{**intake, table.fieldname: [{df.fieldname: value}]}
+			for table in meta.get_table_fields()
+			for df in frappe.get_meta(table.options).fields
+			if df.fieldtype not in frappe.model.no_value_fields
+			for value in HOSTILE
+		]
+		before = frappe.db.count("Support Ticket")
+		created = []
+		for body in bodies:
+			response = agent.post(
+				f"{self.server.url}/api/resource/Support Ticket", data={"data": json.dumps(body)}, timeout=60
+			)
+			with self.subTest(body={k: str(v)[:20] for k, v in body.items() if k not in intake}):
+				self.assertIn(response.status_code, (200, 403, 409, 417), response.text[-500:])
+			if response.status_code == 200:
+				created.append(response.json()["data"]["name"])
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.count("Support Ticket"), before + len(created))
+		for name in created:
+			frappe.delete_doc("Support Ticket", name, force=True, ignore_permissions=True)
+		frappe.db.commit()
