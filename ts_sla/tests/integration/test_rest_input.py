@@ -28,12 +28,14 @@ def methods() -> dict[str, list[str]]:
 	return found
 
 
+def message(response) -> str:
+	"""The server's messages of a refused call, as the user reads them."""
+	return " ".join(json.loads(m)["message"] for m in json.loads(response.json()["_server_messages"]))
+
+
 class TestArgumentsOverRest(LiveServerCase):
 	def call(self, session, path: str, data: dict):
 		return session.post(f"{self.server.url}/api/method/{path}", data=data, timeout=30)
-
-	def message(self, response) -> str:
-		return " ".join(json.loads(m)["message"] for m in json.loads(response.json()["_server_messages"]))
 
 	def test_a_missing_argument_is_named_not_a_server_error(self):
 		manager = self.server.session(MANAGER, PASSWORD)
@@ -46,7 +48,7 @@ class TestArgumentsOverRest(LiveServerCase):
 					response = self.call(manager, path, {name: "x" for name in required[:given]})
 					self.assertEqual(response.status_code, 417, response.text[:300])
 					self.assertEqual(response.json()["exc_type"], "MandatoryError")
-					self.assertEqual(self.message(response), f"Missing value: {', '.join(required[given:])}")
+					self.assertEqual(message(response), f"Missing value: {', '.join(required[given:])}")
 
 	def test_hostile_json_and_unknown_filter_fields_are_clear_errors(self):
 		name = make_ticket(subject="Arguments test").name
@@ -71,7 +73,7 @@ class TestArgumentsOverRest(LiveServerCase):
 			with self.subTest(path=path, data=data):
 				response = self.call(manager, f"ts_sla.api.{path}", data)
 				self.assertEqual(response.status_code, 417, response.text[:300])
-				self.assertIn(words, self.message(response))
+				self.assertIn(words, message(response))
 		frappe.db.rollback()
 		self.assertEqual(frappe.db.get_value("Support Ticket", name, "modified"), before)
 		frappe.delete_doc("Support Ticket", name, force=True, ignore_permissions=True)
@@ -206,7 +208,7 @@ class TestDocumentFieldsOverRest(LiveServerCase):
 			with self.subTest(doctype=doctype, data=str(data)[:60]):
 				response = self.put(manager, doctype, name, data)
 				self.assertEqual(response.status_code, 417, response.text[-300:])
-				self.assertIn(words, self.message(response))
+				self.assertIn(words, message(response))
 		self.assertEqual(self.stored("SLA Policy", POLICY), policy)
 		self.assertEqual(self.stored("Support Calendar", CALENDAR), calendar)
 
@@ -218,9 +220,6 @@ class TestDocumentFieldsOverRest(LiveServerCase):
 		self.put(manager, "Technical Domain", "Network", {"description": description})
 		response = self.put(manager, "SLA Policy", POLICY, {"registration_minutes": " 7 "})
 		self.assertEqual((response.status_code, response.json()["data"]["registration_minutes"]), (200, 7))
-
-	def message(self, response) -> str:
-		return " ".join(json.loads(m)["message"] for m in json.loads(response.json()["_server_messages"]))
 
 	def test_a_new_ticket_with_a_value_of_the_wrong_kind_anywhere_is_refused_or_stored_as_its_kind(self):
 		agent = self.server.session("agent@ts-sla.test", PASSWORD)
