@@ -292,9 +292,9 @@ def _number(kind: str, value, label: str):
 	most = 1 if kind == "Check" else INT_COLUMN_MAX if whole else DECIMAL_COLUMN_MAX
 	if abs(number) > most or (kind == "Check" and number < 0):
 		_invalid(_("{0} is out of range: {1}").format(label, number))
-	if number is value:
-		return value
-	return int(number) if whole else number
+	if whole:
+		return int(number)  # 150.0 from a JSON client is 150
+	return value if number is value else number
 
 
 def _date(kind: str, value, label: str):

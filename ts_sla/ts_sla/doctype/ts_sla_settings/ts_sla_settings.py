@@ -1,6 +1,3 @@
-import math
-import re
-
 import frappe
 from frappe import _
 from frappe.utils.background_jobs import get_queues_timeout
@@ -18,19 +15,6 @@ LIMITS = {
 }
 
 
-def whole_number(value) -> int | None:
-	"""``value`` as a whole number (an int, an integral finite float, or digits in a string), else None."""
-	if isinstance(value, bool):
-		return None
-	if isinstance(value, int):
-		return value
-	if isinstance(value, float):
-		return int(value) if math.isfinite(value) and value.is_integer() else None
-	if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,18}\s*", value):
-		return int(value)
-	return None
-
-
 class TSSLASettings(guard.CheckedDocument):
 	def onload(self):
 		# the monitor's figures for the Monitor Health section, to those who may read them (nobody is told)
@@ -44,28 +28,18 @@ class TSSLASettings(guard.CheckedDocument):
 		self.validate_tick()
 
 	def validate_numbers(self):
-		"""Each whole-number setting that changed is a whole number from 0 (or blank: its default) to its
-		largest sensible value; a REST client's "12" is taken as 12, "abc", 1.5, NaN or a huge value are
-		refused."""
+		"""Each whole-number setting that changed is from 0 to its largest sensible value. That it is a whole
+		number at all (a REST client's "12" taken as 12; "abc", 1.5, NaN, huge values refused; blank = its
+		default) is checked for every field before this (``guard.CheckedDocument``)."""
 		for field, most in LIMITS.items():
-			value = self.get(field)
-			if isinstance(value, str) and not value.strip():
-				self.set(field, None)  # blank: the default
-				continue
-			if value is None or not self.has_value_changed(field):
+			number = self.get(field)
+			if number is None or not self.has_value_changed(field):
 				continue
 			label = _(self.meta.get_label(field))
-			number = whole_number(value)
-			if number is None:
-				frappe.throw(
-					_("{0} must be a whole number, not {1}").format(label, repr(value)),
-					title=_("Invalid value"),
-				)
 			if number < 0:
 				frappe.throw(_("{0} cannot be negative").format(label), title=_("Invalid value"))
 			if number > most:
 				frappe.throw(_("{0} cannot be more than {1}").format(label, most), title=_("Invalid value"))
-			self.set(field, number)
 
 	def validate_tick(self):
 		"""The tick's queue must be one the bench's workers serve; its numbers positive (blank: defaults)."""
