@@ -28,11 +28,10 @@ def repair_tickets(
 		frappe.throw(_("Tickets must be a list of ticket IDs"), title=_("Invalid value"))
 	if where is not None and not isinstance(where, dict):
 		frappe.throw(_("Filters must be field: value pairs"), title=_("Invalid value"))
-	if where:
-		guard.check_filters("Support Ticket", where)
 	if names is None and not where:
 		frappe.throw(_("Say which tickets to repair: by ID or by filters"), title=_("Nothing to repair"))
 	if where:
+		guard.check_filters("Support Ticket", where)
 		matched = frappe.get_list("Support Ticket", filters=where, pluck="name", limit_page_length=0)
 		names = sorted(set(names or []) | set(matched)) if names is not None else matched
 	why = reason or _("Repaired by {0}").format(frappe.session.user)
