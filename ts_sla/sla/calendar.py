@@ -19,10 +19,16 @@ Semantics, in one place:
   the previous evening's night shift).
 - A *working day* is a date that is an extra working day, or a weekday with ranges that is not a whole-day
   holiday.
-- Wall-clock times become instants in the calendar's zone: a wall time that a DST change skips is the
-  instant the clocks jump (a range 02:30-04:00 on a night the clocks go from 02:00 to 03:00 starts at the
-  jump, 03:00 new time); a wall time that occurs twice is its first occurrence. The same holds for naive
-  datetimes given to the engine (:meth:`SupportCalendar.to_us`).
+- An instant is working time when the wall clock, in the calendar's zone, then shows a time inside a range
+  (and outside every partial holiday); business time counts real minutes. So a DST change is honoured both
+  ways: a wall time the clocks skip is never worked (a range 02:30-04:00 on a night the clocks go from 02:00
+  to 03:00 starts at the jump, 03:00 new time, and lasts one real hour), and a wall time the clocks show
+  twice (fall back) is worked on both passes when it lies inside a range (00:00-24:00 on a night that
+  repeats 02:00-03:00 is 25 real hours; 00:00-02:30 on that night also works 02:00-02:30 of the second
+  pass). A partial holiday likewise removes both passes.
+- A single wall-clock time given to the engine (a naive datetime, :meth:`SupportCalendar.to_us`, or the same
+  time of day n working days later) is one instant: one the clocks skip is the instant they jump, one they
+  show twice its first occurrence unless ``fold=1``.
 """
 
 from __future__ import annotations
@@ -323,6 +329,7 @@ class SupportCalendar:
 		self._days: dict[int, tuple[tuple[Interval, ...], int]] = {}
 		self._offsets: dict[int, int | None] = {}
 		self._midnights: dict[int, dt.timedelta] = {}
+		self._segment_cache: dict[int, tuple[tuple[int, int, int], ...]] = {}
 		# Per weekday: the ranges as (start, end) seconds after the date's midnight, sorted and merged,
 		# for the fast path of a day with no holiday and no offset change.
 		self._weekly_spans = tuple(_merge_spans(ranges) for ranges in self.weekly)
@@ -443,12 +450,67 @@ class SupportCalendar:
 		return next((h for h in self.holidays.get(ordinal, ()) if h.whole_day), None)
 
 	def _partial_holiday_spans(self, ordinal: int) -> list[Interval]:
-		"""The instants the partial holidays of a date remove (whole-day holidays only void the date's ranges)."""
+		"""The instants the partial holidays of a date remove (whole-day holidays only void the date's ranges):
+		every instant at which the wall clock shows a time of a holiday's span, on both passes of a repeated
+		hour."""
 		return [
-			(self.local_to_us(ordinal, h.start * US), self.local_to_us(ordinal, h.end * US))
+			piece
 			for h in self.holidays.get(ordinal, ())
 			if h.start is not None
+			for piece in self.wall_span_to_us(ordinal, h.start * US, h.end * US)
 		]
+
+	def _segments(self, ordinal: int) -> tuple[tuple[int, int, int], ...]:
+		"""Real time around a date and the next one, cut where the zone's UTC offset changes.
+
+		``(start, end, offset)`` in microseconds, in order, covering every instant whose wall time lies in the
+		48 hours from the date's local midnight (with three hours' margin either side). Memoised.
+		"""
+		cached = self._segment_cache.get(ordinal)
+		if cached is not None:
+			return cached
+		midnight = (ordinal - EPOCH_ORDINAL) * DAY_SECONDS
+		offsets = [self._midnight_offset(ordinal + k) // dt.timedelta(seconds=1) for k in range(3)]
+		low = midnight - max(offsets) - 3 * 3600
+		high = midnight + 2 * DAY_SECONDS - min(offsets) + 3 * 3600
+		points, step = [low], 1800  # zones change offset at most once in half an hour
+		offset = _offset_at(self.tz, low)
+		for probe in range(low + step, high + step, step):
+			probe = min(probe, high)
+			if _offset_at(self.tz, probe) != offset:
+				before, after = probe - step, probe  # the change lies in (before, after]
+				while after - before > 1:
+					middle = (before + after) // 2
+					if _offset_at(self.tz, middle) == offset:
+						before = middle
+					else:
+						after = middle
+				points.append(after)
+				offset = _offset_at(self.tz, after)
+		points.append(high)
+		segments = tuple(
+			(a * US, b * US, _offset_at(self.tz, a) // ONE_US) for a, b in itertools.pairwise(points)
+		)
+		self._segment_cache[ordinal] = segments
+		return segments
+
+	def wall_span_to_us(self, ordinal: int, start: int, end: int) -> list[Interval]:
+		"""The instants at which the wall clock shows a time in ``[start, end)`` (microseconds after a date's
+		local midnight, up to 48 h), in order: none of a skipped hour, both passes of a repeated one."""
+		offset = self._uniform_offset(ordinal)
+		base = (ordinal - EPOCH_ORDINAL) * DAY_US
+		if offset is not None and (end <= DAY_US or self._uniform_offset(ordinal + 1) == offset):
+			return [(base + start - offset, base + end - offset)] if start < end else []
+		pieces: list[Interval] = []
+		for a, b, off in self._segments(ordinal):
+			# within a segment the wall clock runs with real time: wall = instant + offset
+			s, e = max(a, base + start - off), min(b, base + end - off)
+			if s < e:
+				if pieces and s <= pieces[-1][1]:
+					pieces[-1] = (pieces[-1][0], max(e, pieces[-1][1]))
+				else:
+					pieces.append((s, e))
+		return pieces
 
 	def day(self, ordinal: int) -> tuple[tuple[Interval, ...], int]:
 		"""Working intervals (instants) started by a date's schedule, sorted and merged, and their total."""
@@ -483,16 +545,18 @@ class SupportCalendar:
 			holes = self._partial_holiday_spans(ordinal)
 			if any(e <= s for s, e in ranges):
 				holes += self._partial_holiday_spans(ordinal + 1)
-			for start_s, end_s in sorted(ranges):
-				_s, end_span = _span(start_s, end_s)
-				pieces = [(self.local_to_us(ordinal, start_s * US), self.local_to_us(ordinal, end_span * US))]
-				for hs, he in holes:
-					pieces = [p for s, e in pieces for p in ((s, min(e, hs)), (max(s, he), e)) if p[0] < p[1]]
-				for s, e in pieces:
-					if intervals and s <= intervals[-1][1]:
-						intervals[-1] = (intervals[-1][0], max(e, intervals[-1][1]))
-					elif s < e:  # a range inside a skipped hour is empty
-						intervals.append((s, e))
+			pieces = sorted(
+				piece
+				for start_s, end_s in ranges
+				for piece in self.wall_span_to_us(ordinal, *(part * US for part in _span(start_s, end_s)))
+			)
+			for hs, he in holes:
+				pieces = [p for s, e in pieces for p in ((s, min(e, hs)), (max(s, he), e)) if p[0] < p[1]]
+			for s, e in pieces:  # a range inside a skipped hour gave no piece
+				if intervals and s <= intervals[-1][1]:
+					intervals[-1] = (intervals[-1][0], max(e, intervals[-1][1]))
+				else:
+					intervals.append((s, e))
 		result = (tuple(intervals), sum(e - s for s, e in intervals))
 		self._days[ordinal] = result
 		return result

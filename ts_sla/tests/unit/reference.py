@@ -16,15 +16,16 @@ The model, in words:
   holiday; else its weekday's ranges (``00:00-24:00`` every day for a 24x7 calendar). A range
   ``start-end`` with ``end <= start`` crosses midnight and ends on the next date; it still belongs to the date
   it starts on.
-- *Working minutes*: a range covers the minutes from where its start falls to where its end falls. A minute
-  is working if some date's schedule covers it - in practice its own local date's ranges or a midnight-
-  crossing range of the previous date - and it is not cut by a partial holiday.
+- *Working minutes*: a UTC minute is working if the wall clock then shows a time that a date's schedule
+  covers - its own local date's ranges, or a midnight-crossing range of the previous date (its reading on
+  the next date, before the range's end) - and that no partial holiday cuts. Each real minute is judged by
+  its own reading, so minutes count by real time: a skipped (spring-forward) hour is never worked, and a
+  repeated (fall-back) wall time inside a range is worked on both of its passes, wherever the range starts
+  or ends.
 - *Holidays*: a whole-day holiday on date D voids D's own schedule and nothing else (the night shift that
-  began on D-1 and runs past midnight into D is still worked). A partial holiday ``[s, e)`` on D cuts the
-  minutes from where D's wall time ``s`` falls to where D's ``e`` falls - whichever date's range covers them,
-  so a partial holiday 02:00-04:00 on Tuesday cuts Monday's 22:00-06:00 shift.
-- Within a range a minute counts by real time, not by its wall reading: a range whose end lies in a repeated
-  (fall-back) hour ends at that hour's first pass, and the repeated hour inside a range counts twice.
+  began on D-1 and runs past midnight into D is still worked). A partial holiday ``[s, e)`` on D cuts every
+  minute whose reading is D's ``s`` or later and before D's ``e`` - whichever date's range covers it, so a
+  partial holiday 02:00-04:00 on Tuesday cuts Monday's 22:00-06:00 shift.
 - A *working day* is a make-up day, or a date whose weekday has ranges and that is not a whole-day holiday.
 
 Clock dues, from a start minute ``S`` and pauses (minutes that do not count):
@@ -95,20 +96,16 @@ class Walls:
 			raise Outside(minute)
 		return divmod(self.readings[minute - self.low], DAY)
 
-	def falls(self, ordinal: int, minute_of_day: int, clip: bool = False) -> int:
+	def falls(self, ordinal: int, minute_of_day: int) -> int:
 		"""The earliest UTC minute at which the wall clock shows ``minute_of_day`` on date ``ordinal`` or later.
 
-		Minutes of the day may exceed 1440 (the next date). With ``clip``, a time shown before the window
-		falls on its first minute and one never shown in it on its end; else those raise :class:`Outside`.
+		Minutes of the day may exceed 1440 (the next date). A time not shown in the window raises
+		:class:`Outside`.
 		"""
 		wanted = ordinal * DAY + minute_of_day
 		index = bisect_left(self.reached, wanted)
-		if index == 0 and not clip:
+		if index == 0 or index == len(self.reached):
 			raise Outside(wanted)
-		if index == len(self.reached):
-			if not clip:
-				raise Outside(wanted)
-			return self.high
 		return self.low + index
 
 	def naive(self, value: dt.datetime) -> int:
@@ -163,20 +160,20 @@ class Model:
 		self.low, self.high = low, high
 		self.walls = walls(plan.zone, low, high)
 		self.working = bytearray(high - low)
-		first_date = self.walls.reading(low)[0] - 1
-		last_date = self.walls.reading(high - 1)[0] + 1
-		for ordinal in range(first_date, last_date + 1):
-			for start, end in plan.schedule(ordinal):
-				self._mark(ordinal, start, end, 1)
+		schedules: dict[int, list[tuple[int, int]]] = {}
+		cuts: dict[int, list[tuple[int, int]]] = {}
 		for date, start, end in plan.partial_holidays:
-			if first_date <= date.toordinal() <= last_date:
-				self._mark(date.toordinal(), hhmm(start), hhmm(end), 0)
-
-	def _mark(self, ordinal: int, start: int, end: int, value: int) -> None:
-		begin = self.walls.falls(ordinal, start, clip=True)
-		finish = self.walls.falls(ordinal, end, clip=True)
-		for minute in range(begin, finish):
-			self.working[minute - self.low] = value
+			cuts.setdefault(date.toordinal(), []).append((hhmm(start), hhmm(end)))
+		for index, reading in enumerate(self.walls.readings):
+			ordinal, minute_of_day = divmod(reading, DAY)
+			covered = False
+			for date in (ordinal, ordinal - 1):
+				if date not in schedules:
+					schedules[date] = plan.schedule(date)
+				shown = minute_of_day + (ordinal - date) * DAY  # the reading as a time of ``date``
+				covered = covered or any(s <= shown < e for s, e in schedules[date])
+			cut = any(s <= minute_of_day < e for s, e in cuts.get(ordinal, ()))
+			self.working[index] = covered and not cut
 
 	def is_working(self, minute: int) -> bool:
 		if not self.low <= minute < self.high:

@@ -28,12 +28,13 @@ from .reference import DAY, Model, Outside, Plan, minute_of, walls
 
 UTC = dt.timezone.utc
 ZONES = ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "UTC", "Asia/Shanghai"]
-#: 2024's DST changes: Berlin and New York skip 02:00-03:00 and repeat 02:00-03:00 (Berlin) / 01:00-02:00
-#: (New York); Lord Howe skips 02:00-02:30 in October and repeats 01:30-02:00 in April.
+#: DST changes (the first of each zone skips an hour): Berlin and New York skip 02:00-03:00 and repeat
+#: 02:00-03:00 (Berlin) / 01:00-02:00 (New York); Lord Howe skips 02:00-02:30 in October and repeats
+#: 01:30-02:00 in April. Both passes of a repeated wall time inside working hours are worked.
 CHANGES = {
-	"Europe/Berlin": [dt.date(2024, 3, 31), dt.date(2024, 10, 27)],
+	"Europe/Berlin": [dt.date(2024, 3, 31), dt.date(2024, 10, 27), dt.date(2023, 10, 29)],
 	"America/New_York": [dt.date(2024, 3, 10), dt.date(2024, 11, 3)],
-	"Australia/Lord_Howe": [dt.date(2024, 10, 6), dt.date(2024, 4, 7)],
+	"Australia/Lord_Howe": [dt.date(2024, 10, 6), dt.date(2024, 4, 7), dt.date(2023, 4, 2)],
 }
 ALL_CHANGES = sorted({d for dates in CHANGES.values() for d in dates})
 #: Wall times around the changes (01:00-03:30), drawn often so range bounds and pauses hit them.
@@ -284,4 +285,65 @@ def test_engine_matches_the_reference_on_short_clocks(
 	scenario, calendar_minutes, business_minutes, days, end
 ):
 	"""Short targets end near the start, so the DST weekends the starts are drawn on matter most."""
+	compare(scenario, calendar_minutes, business_minutes, days, end)
+
+
+#: Fall-back dates and the wall-clock minutes they show twice: Berlin 02:00-03:00, New York 01:00-02:00,
+#: Lord Howe 01:30-02:00 (a 30-minute repeat).
+REPEATED = [
+	("Europe/Berlin", dt.date(2023, 10, 29), (120, 180)),
+	("Europe/Berlin", dt.date(2024, 10, 27), (120, 180)),
+	("America/New_York", dt.date(2024, 11, 3), (60, 120)),
+	("Australia/Lord_Howe", dt.date(2023, 4, 2), (90, 120)),
+	("Australia/Lord_Howe", dt.date(2024, 4, 7), (90, 120)),
+]
+
+
+@st.composite
+def repeated_hour_scenarios(draw):
+	"""A calendar whose working ranges (and partial holidays) start or end inside a repeated hour, started
+	shortly before it, read in the calendar's zone or in Asia/Shanghai as the system zone."""
+	zone, date, (first, last) = draw(st.sampled_from(REPEATED))
+	inside = st.integers(first, last - 1)
+	points = {draw(inside) for _ in range(draw(st.integers(1, 3)))}
+	points |= set(draw(st.sets(wall_minute(), max_size=3)))
+	points = sorted(points)
+	if len(points) % 2:
+		points = [0, *points] if draw(st.booleans()) or points[0] == 0 else [*points, DAY]
+	ranges = [(points[i], points[i + 1]) for i in range(0, len(points), 2)]
+	weekly = [(date.weekday(), hhmm(s), hhmm(e)) for s, e in ranges]
+	weekly += [((date.weekday() + 1) % 7, "09:00", "17:00")]
+	partial = ()
+	if draw(st.booleans()):
+		start = draw(inside)
+		partial = ((date, hhmm(start), hhmm(draw(st.integers(start + 1, last + 30)))),)
+	plan = Plan(zone, tuple(weekly), (), partial)
+	cal = engine_calendar(plan)
+	tz = draw(st.sampled_from([None, "Asia/Shanghai"]))
+	begin = dt.datetime(date.year, date.month, date.day, tzinfo=ZoneInfo(zone)) - dt.timedelta(
+		minutes=draw(st.integers(-200, 600))
+	)
+	start = begin.astimezone(ZoneInfo(tz or zone)).replace(tzinfo=None)
+	pauses = []
+	for _ in range(draw(st.integers(0, 2))):
+		offset = draw(st.integers(0, 400))
+		pause = begin + dt.timedelta(minutes=offset)
+		pause = pause.astimezone(ZoneInfo(tz or zone)).replace(tzinfo=None)
+		pauses.append((pause, pause + dt.timedelta(minutes=draw(st.integers(0, 120)))))
+	return plan, cal, start, tz, tz or zone, sorted(pauses)
+
+
+@settings(max_examples=scaled(2.0), suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(
+	repeated_hour_scenarios(),
+	st.integers(0, 600),
+	st.integers(0, 900),
+	st.integers(0, 2),
+	st.integers(0, DAY),
+)
+def test_engine_matches_the_reference_across_a_repeated_hour(
+	scenario, calendar_minutes, business_minutes, days, end
+):
+	"""Both passes of a repeated wall time inside working hours are worked: the engine counts real minutes
+	there as the reference does, on every basis, with pauses and partial holidays."""
 	compare(scenario, calendar_minutes, business_minutes, days, end)

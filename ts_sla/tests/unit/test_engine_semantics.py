@@ -237,8 +237,74 @@ def test_ambiguous_wall_time_is_its_first_occurrence():
 	cal = SupportCalendar("Berlin", "Europe/Berlin", OFFICE)
 	assert cal.to_us(D(2024, 10, 27, 2, 30)) == cal.to_us(utc(2024, 10, 27, 0, 30))
 	assert cal.to_us(D(2024, 10, 27, 2, 30, fold=1)) == cal.to_us(utc(2024, 10, 27, 1, 30))
+
+
+# -- a repeated hour (fall back): every real minute whose wall time is working time counts --------------
+
+
+def test_a_range_ending_in_a_repeated_hour_works_both_passes():
+	# Berlin repeats 02:00-03:00 on 2024-10-27: 01:00-02:30 is 01:00-02:30 CEST and 02:00-02:30 CET
 	night = SupportCalendar("Berlin", "Europe/Berlin", {6: [("01:00", "02:30")], 0: [("09:00", "10:00")]})
-	assert elapsed(night, D(2024, 10, 27), D(2024, 10, 27, 5), Basis.BUSINESS) == 90
+	assert elapsed(night, D(2024, 10, 27), D(2024, 10, 27, 5), Basis.BUSINESS) == 120
+	# (an aware time of a repeated hour never equals one of another zone: compare in UTC)
+	got = due(night, utc(2024, 10, 26, 23), Target(100, Basis.BUSINESS))
+	assert got.astimezone(dt.timezone.utc) == utc(2024, 10, 27, 1, 10)
+
+
+def test_a_range_starting_in_a_repeated_hour_skips_the_second_pass_before_it():
+	# 02:30-04:00 on 2024-10-27: 02:30-03:00 CEST, then 02:30-04:00 CET (02:00-02:30 CET is before 02:30)
+	cal = SupportCalendar("Berlin", "Europe/Berlin", {6: [("02:30", "04:00")], 0: [("09:00", "10:00")]})
+	assert elapsed(cal, D(2024, 10, 27), D(2024, 10, 27, 6), Basis.BUSINESS) == 120
+	got = due(cal, utc(2024, 10, 27, 0, 30), Target(31, Basis.BUSINESS))
+	assert got.astimezone(dt.timezone.utc) == utc(2024, 10, 27, 1, 31)
+
+
+def test_issue_example_berlin_round_the_clock_seen_from_shanghai():
+	# a Berlin calendar working 00:00-24:00 every day, system zone Asia/Shanghai: received 2023-10-29 07:30
+	# Shanghai (01:30 CEST), 120 business minutes -> 09:30 Shanghai (02:30 CET, two real hours later)
+	cal = SupportCalendar("Berlin", "Europe/Berlin", {day: [("00:00", "24:00")] for day in range(7)})
+	shanghai = ZoneInfo("Asia/Shanghai")
+	got = due(cal, D(2023, 10, 29, 7, 30), Target(120, Basis.BUSINESS), tz="Asia/Shanghai")
+	assert got.astimezone(shanghai).replace(tzinfo=None) == D(2023, 10, 29, 9, 30)
+	assert got.astimezone(BERLIN).fold == 1
+	# a range ending in the repeat: the minutes of its second pass count too
+	split = SupportCalendar(
+		"Berlin", "Europe/Berlin", {day: [("00:00", "02:30"), ("02:40", "24:00")] for day in range(7)}
+	)
+	got = due(split, D(2023, 10, 29, 7, 30), Target(120, Basis.BUSINESS), tz="Asia/Shanghai")
+	assert got.astimezone(shanghai).replace(tzinfo=None) == D(2023, 10, 29, 9, 50)
+	# a pause over the whole repeated hour costs its 60 real minutes only once it is working time
+	pause = [(D(2023, 10, 29, 8), D(2023, 10, 29, 9))]  # Shanghai: 02:00 CEST to 02:00 CET
+	got = due(cal, D(2023, 10, 29, 7, 30), Target(120, Basis.BUSINESS), pause, tz="Asia/Shanghai")
+	assert got.astimezone(shanghai).replace(tzinfo=None) == D(2023, 10, 29, 10, 30)
+
+
+def test_lord_howe_repeats_thirty_minutes():
+	# Lord Howe goes from +11 to +10:30 at 02:00 on 2023-04-02: 01:30-02:00 is shown twice
+	cal = SupportCalendar("LH", "Australia/Lord_Howe", {6: [("01:00", "01:45")], 0: [("09:00", "10:00")]})
+	# 01:00-01:45 (+11) is 45 minutes, then 01:30-01:45 (+10:30) another 15
+	assert elapsed(cal, D(2023, 4, 2), D(2023, 4, 2, 4), Basis.BUSINESS) == 60
+	assert elapsed(cal, D(2024, 4, 7), D(2024, 4, 7, 4), Basis.BUSINESS) == 60
+	first = cal.to_us(D(2023, 4, 2, 1))
+	assert cal.from_us(cal.add(first, 50 * 60 * 10**6)) == D(2023, 4, 2, 1, 35, fold=1).replace(tzinfo=cal.tz)
+
+
+def test_a_partial_holiday_in_a_repeated_hour_removes_both_passes():
+	cal = SupportCalendar(
+		"Berlin",
+		"Europe/Berlin",
+		{6: [("00:00", "06:00")], 0: [("09:00", "10:00")]},
+		holidays=[(dt.date(2024, 10, 27), "02:15", "02:45")],
+	)
+	# 7 real hours from 00:00 CEST to 06:00 CET, less 30 minutes on each pass of 02:15-02:45
+	assert elapsed(cal, D(2024, 10, 27), D(2024, 10, 27, 7), Basis.BUSINESS) == 7 * 60 - 60
+
+
+def test_a_skipped_hour_counts_nothing():
+	cal = SupportCalendar("Berlin", "Europe/Berlin", {6: [("01:00", "04:00")], 0: [("09:00", "10:00")]})
+	assert elapsed(cal, D(2024, 3, 31), D(2024, 3, 31, 6), Basis.BUSINESS) == 120
+	lh = SupportCalendar("LH", "Australia/Lord_Howe", {6: [("01:00", "03:00")], 0: [("09:00", "10:00")]})
+	assert elapsed(lh, D(2023, 10, 1), D(2023, 10, 1, 6), Basis.BUSINESS) == 90  # 02:00-02:30 skipped
 
 
 def test_pause_ending_in_a_skipped_hour_is_valid():
