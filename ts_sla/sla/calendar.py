@@ -130,15 +130,21 @@ def wall_to_us(wall: dt.datetime, tz: dt.tzinfo) -> int:
 	if before is None or after is None or after <= before:
 		return instant  # an ordinary wall time, or the first occurrence of an ambiguous one
 	# Skipped: fold=0 read the wall time with the offset before the jump (an instant after the jump), fold=1
-	# with the one after (an instant before it). The jump lies between; zones change on whole seconds.
-	low, high = (other - EPOCH) // ONE_US // US, -(-instant // US)
+	# with the one after (an instant before it). The jump lies between.
+	return _offset_change(tz, (other - EPOCH) // ONE_US // US, -(-instant // US)) * US
+
+
+def _offset_change(tz: dt.tzinfo, low: int, high: int) -> int:
+	"""The first second in ``(low, high]`` whose UTC offset differs from that at ``low`` (seconds since the
+	epoch; the offset at ``high`` must differ). Zones change offset on whole seconds."""
+	offset = _offset_at(tz, low)
 	while high - low > 1:
 		middle = (low + high) // 2
-		if _offset_at(tz, middle) == before:
+		if _offset_at(tz, middle) == offset:
 			low = middle
 		else:
 			high = middle
-	return high * US
+	return high
 
 
 def _range_items(ranges: object, where: str) -> list:
@@ -473,23 +479,17 @@ class SupportCalendar:
 		offsets = [self._midnight_offset(ordinal + k) // dt.timedelta(seconds=1) for k in range(3)]
 		low = midnight - max(offsets) - 3 * 3600
 		high = midnight + 2 * DAY_SECONDS - min(offsets) + 3 * 3600
-		points, step = [low], 1800  # zones change offset at most once in half an hour
-		offset = _offset_at(self.tz, low)
+		step = 1800  # zones change offset at most once in half an hour
+		changes = [(low, _offset_at(self.tz, low))]  # (second, offset from then on)
 		for probe in range(low + step, high + step, step):
 			probe = min(probe, high)
-			if _offset_at(self.tz, probe) != offset:
-				before, after = probe - step, probe  # the change lies in (before, after]
-				while after - before > 1:
-					middle = (before + after) // 2
-					if _offset_at(self.tz, middle) == offset:
-						before = middle
-					else:
-						after = middle
-				points.append(after)
-				offset = _offset_at(self.tz, after)
-		points.append(high)
+			if _offset_at(self.tz, probe) != changes[-1][1]:
+				change = _offset_change(self.tz, probe - step, probe)
+				changes.append((change, _offset_at(self.tz, change)))
+		ends = [second for second, _offset in changes[1:]] + [high]
 		segments = tuple(
-			(a * US, b * US, _offset_at(self.tz, a) // ONE_US) for a, b in itertools.pairwise(points)
+			(start * US, end * US, offset // ONE_US)
+			for (start, offset), end in zip(changes, ends, strict=True)
 		)
 		self._segment_cache[ordinal] = segments
 		return segments
