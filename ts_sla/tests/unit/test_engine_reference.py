@@ -308,8 +308,8 @@ def repeated_hour_scenarios(draw):
 	points = {draw(inside) for _ in range(draw(st.integers(1, 3)))}
 	points |= set(draw(st.sets(wall_minute(), max_size=3)))
 	points = sorted(points)
-	if len(points) % 2:
-		points = [0, *points] if draw(st.booleans()) or points[0] == 0 else [*points, DAY]
+	if len(points) % 2:  # pair the points up: add midnight or 24:00, or take it away where it is already
+		points = sorted(set(points) ^ {0 if draw(st.booleans()) else DAY})
 	ranges = [(points[i], points[i + 1]) for i in range(0, len(points), 2)]
 	weekly = [(date.weekday(), hhmm(s), hhmm(e)) for s, e in ranges]
 	weekly += [((date.weekday() + 1) % 7, "09:00", "17:00")]
