@@ -13,9 +13,17 @@ from ts_sla.tests.server import LiveServer
 from ts_sla.tests.utils import PASSWORD
 
 try:
-	from playwright.sync_api import sync_playwright
+	from playwright.sync_api import expect, sync_playwright
 except ImportError:  # pragma: no cover - the test command installs it
-	sync_playwright = None
+	expect = sync_playwright = None
+
+#: How long a browser test waits for what it needs (an element, a page, an assertion to hold), in ms. A
+#: generous bound, not a speed goal: every wait ends as soon as its event happens, and a busy machine (both
+#: cores loaded, scripts/stress-tests) must not fail a test. Playwright's own defaults are 30 s and, for
+#: ``expect``, 5 s.
+WAIT_MS = 90_000
+if expect is not None:
+	expect.set_options(timeout=WAIT_MS)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("TS_SLA_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
@@ -62,7 +70,8 @@ def logged_in_page(
 	"""A new browser context logged in as ``user``; ``page.errors`` collects what went wrong in the page."""
 	context = browser.new_context(viewport={"width": width, "height": height}, locale="en-US")
 	page = context.new_page()
-	page.set_default_timeout(30000)
+	page.set_default_timeout(WAIT_MS)
+	page.set_default_navigation_timeout(WAIT_MS)
 	page.errors = []
 	page.on("pageerror", lambda error: page.errors.append(f"{user}: {error}"))
 
@@ -91,3 +100,15 @@ def shot_on_failure(page, name: str, full_page: bool = False):
 		raise
 	finally:
 		page.context.close()
+
+
+def pick_link(scope, fieldname: str, value: str, shown: str | None = None) -> None:
+	"""Choose ``value`` in the Link field ``fieldname`` inside ``scope`` (a page, a dialog) as a person does:
+	type it, wait for the suggestion (``shown``: its visible text, default the value) and click it. Pressing
+	Tab before the suggestions arrive leaves the typed text unset in the form (Frappe 15.75), so a test that
+	raced them saved a ticket without the value on a busy machine."""
+	control = scope.locator(f".frappe-control[data-fieldname='{fieldname}']").last
+	field = control.locator("input").first
+	field.fill(value)
+	control.locator(".awesomplete [role='option']", has_text=shown or value).first.click()
+	expect(field).to_have_value(value)

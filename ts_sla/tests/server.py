@@ -65,7 +65,7 @@ class LiveServer:
 			stdout=self.log.open("w"),
 			stderr=subprocess.STDOUT,
 		)
-		deadline = time.monotonic() + 90
+		deadline = time.monotonic() + 180  # a first start on a busy machine: a generous bound
 		while time.monotonic() < deadline:
 			try:
 				if requests.get(f"{self.url}/api/method/ping", timeout=2).ok:
@@ -87,7 +87,7 @@ class LiveServer:
 		http.headers["Accept"] = "application/json"
 		if user:
 			response = http.post(
-				f"{self.url}/api/method/login", data={"usr": user, "pwd": password}, timeout=30
+				f"{self.url}/api/method/login", data={"usr": user, "pwd": password}, timeout=60
 			)
 			response.raise_for_status()
 		return http

@@ -21,7 +21,14 @@ import re
 import frappe
 import pytest
 
-from ts_sla.tests.browser import ARTIFACTS, AVAILABLE, close_browser, logged_in_page, open_browser
+from ts_sla.tests.browser import (
+	ARTIFACTS,
+	AVAILABLE,
+	close_browser,
+	logged_in_page,
+	open_browser,
+	pick_link,
+)
 from ts_sla.tests.utils import PASSWORD, TSSLATestCase, make_team, make_user, set_system_time_zone
 
 AGENT, ENGINEER, SUPERVISOR = "agent@ts-sla.test", "engineer@ts-sla.test", "supervisor@ts-sla.test"
@@ -113,6 +120,8 @@ class TestDeskInBrowser(TSSLATestCase):
 			control = dialog.locator(f".frappe-control[data-fieldname='{field}']").last
 			if control.locator("select").count():
 				control.locator("select").select_option(value)
+			elif control.get_attribute("data-fieldtype") == "Link":
+				pick_link(dialog, field, str(value))
 			else:
 				control.locator("input, textarea").first.fill(str(value))
 				control.locator("input, textarea").first.press("Tab")
@@ -122,7 +131,8 @@ class TestDeskInBrowser(TSSLATestCase):
 		except Exception:
 			page.screenshot(path=str(ARTIFACTS / f"failed-{label.replace(' ', '-').lower()}.png"))
 			raise
-		page.wait_for_timeout(800)
+		# the dialog closes once the server accepted and the form reloaded; then the clocks are drawn anew
+		page.wait_for_load_state("networkidle")
 		page.wait_for_selector(".ts-sla-clocks")
 
 	def status_of(self, name: str) -> str:
@@ -168,10 +178,8 @@ class TestDeskInBrowser(TSSLATestCase):
 		)
 		page.select_option("[data-fieldname='problem_type'] select", "Software")
 		page.select_option("[data-fieldname='priority'] select", "P1")
-		domain = page.locator("[data-fieldname='technical_domain'] input")
-		domain.fill("System Operations")
-		domain.press("Tab")
-		page.wait_for_timeout(1000)  # the link is validated on blur
+		pick_link(page, "technical_domain", "System Operations")
+		page.wait_for_function("cur_frm.doc.technical_domain === 'System Operations'")
 		page.keyboard.press("Control+s")
 		page.wait_for_url(re.compile(r".*/app/support-ticket/TS-\d{8}-\d{3}"))
 		name = page.url.rsplit("/", 1)[1]
@@ -216,8 +224,7 @@ class TestDeskInBrowser(TSSLATestCase):
 		expect(dialog).to_contain_text("Vendor patch needed")  # the request the supervisor decides on
 		expect(dialog).to_contain_text("60 min")
 		dialog.locator(".btn-primary").last.click()
-		page.wait_for_selector(".modal.show", state="detached")
-		page.wait_for_timeout(800)
+		page.wait_for_selector(".modal.show", state="detached")  # closed once the server accepted
 		self.assertEqual(self.status_of(name), "In Progress")
 		self.assertEqual(
 			frappe.db.get_value("Support Ticket Extension", {"parent": name}, "status"), "Approved"
@@ -289,7 +296,7 @@ class TestDeskInBrowser(TSSLATestCase):
 				page.wait_for_function("document.querySelectorAll('.number-widget-box .number').length >= 5")
 				self.assertEqual(page.locator(".number-widget-box").count(), 5)
 				self.assertEqual(page.locator(".dashboard-widget-box").count(), 2)
-				page.wait_for_timeout(1500)  # the charts draw after their data arrives
+				page.wait_for_load_state("networkidle")  # the charts draw after their data arrives
 				expect(page.locator(".layout-main-section")).not_to_contain_text("Not Permitted")
 				self.assertEqual(page.errors, [])
 				if user == SUPERVISOR:
@@ -321,10 +328,8 @@ class TestDeskInBrowser(TSSLATestCase):
 		dialog = page.locator(".modal.show")
 		dialog.wait_for()
 		expect(dialog.locator(".modal-title")).to_have_text("Assign")
-		user = dialog.locator(".frappe-control[data-fieldname='user'] input")
-		user.fill(ENGINEER)
-		user.press("Tab")
-		page.wait_for_timeout(800)  # the link is validated on blur
+		pick_link(dialog, "user", ENGINEER)
+		page.wait_for_function(f"cur_dialog && cur_dialog.get_value('user') === '{ENGINEER}'")
 		try:
 			dialog.locator(".btn-primary").last.click()
 			page.wait_for_selector(".modal.show", state="detached")
@@ -420,10 +425,10 @@ class TestDeskInBrowser(TSSLATestCase):
 		self.assertEqual(page.errors, [])
 		page.wait_for_load_state("networkidle")
 		page.goto(f"{self.server.url}/app/query-report/Weekly SLA Review")
-		page.wait_for_selector(".report-summary", timeout=30000)
+		page.wait_for_selector(".report-summary")
 		page.wait_for_load_state("networkidle")
 		page.evaluate("frappe.query_report.set_filter_value('week', '2023-10-25')")
-		page.wait_for_selector(".dt-row", timeout=30000)
+		page.wait_for_selector(".dt-row")
 		page.wait_for_load_state("networkidle")
 		page.wait_for_timeout(1000)
 		page.screenshot(path=str(ARTIFACTS / "weekly-sla-review.png"), full_page=True)

@@ -517,27 +517,27 @@ class TestOnERPNextCustomerPortal(ERPNextTestCase):
 		a, b = self.server.session(PORTAL_A, PASSWORD), self.server.session(PORTAL_B, PASSWORD)
 		url = self.server.url
 		self.assertEqual(
-			a.get(f"{url}/api/resource/Support Ticket/{self.ticket_a}", timeout=30).status_code, 200
+			a.get(f"{url}/api/resource/Support Ticket/{self.ticket_a}", timeout=60).status_code, 200
 		)
 		self.assertEqual(
-			a.get(f"{url}/api/resource/Support Ticket/{self.ticket_b}", timeout=30).status_code, 403
+			a.get(f"{url}/api/resource/Support Ticket/{self.ticket_b}", timeout=60).status_code, 403
 		)
 		listed = a.get(
 			f"{url}/api/resource/Support Ticket",
 			params={"fields": '["name","customer"]', "limit_page_length": 0},
-			timeout=30,
+			timeout=60,
 		).json()["data"]
 		self.assertIn(self.ticket_a, [r["name"] for r in listed])
 		self.assertEqual({r["customer"] for r in listed}, {CUSTOMER_A})
-		self.assertEqual(a.get(f"{url}/support/{self.ticket_a}", timeout=30).status_code, 200)
-		self.assertEqual(a.get(f"{url}/support/{self.ticket_b}", timeout=30).status_code, 404)
-		self.assertEqual(b.get(f"{url}/support/{self.ticket_a}", timeout=30).status_code, 404)
-		listed_b = b.get(f"{url}/api/method/ts_sla.api.portal.my_tickets", timeout=30).json()["message"]
+		self.assertEqual(a.get(f"{url}/support/{self.ticket_a}", timeout=60).status_code, 200)
+		self.assertEqual(a.get(f"{url}/support/{self.ticket_b}", timeout=60).status_code, 404)
+		self.assertEqual(b.get(f"{url}/support/{self.ticket_a}", timeout=60).status_code, 404)
+		listed_b = b.get(f"{url}/api/method/ts_sla.api.portal.my_tickets", timeout=60).json()["message"]
 		self.assertNotIn(self.ticket_a, [r["name"] for r in listed_b])
 		self.assertIn(self.ticket_b, [r["name"] for r in listed_b])
 		# a portal user cannot write the customer's ticket, nor move it to their own customer
 		response = b.put(
-			f"{url}/api/resource/Support Ticket/{self.ticket_a}", json={"customer": CUSTOMER_B}, timeout=30
+			f"{url}/api/resource/Support Ticket/{self.ticket_a}", json={"customer": CUSTOMER_B}, timeout=60
 		)
 		self.assertIn(response.status_code, (403, 404))
 		self.assertEqual(frappe.db.get_value("Support Ticket", self.ticket_a, "customer"), CUSTOMER_A)

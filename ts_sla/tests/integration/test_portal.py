@@ -66,7 +66,7 @@ class TestPortal(TSSLATestCase):
 		guest = self.server.session()
 		for path in ("/support", "/support/new", f"/support/{name}"):
 			with self.subTest(path=path):
-				response = guest.get(self.url(path), allow_redirects=False, timeout=30)
+				response = guest.get(self.url(path), allow_redirects=False, timeout=60)
 				self.assertIn(response.status_code, (301, 302, 303, 307))
 				self.assertIn("/login", response.headers["Location"])
 				self.assertNotIn(SUBJECT, response.text)
@@ -74,11 +74,11 @@ class TestPortal(TSSLATestCase):
 		response = guest.post(
 			self.url(method("portal.create_ticket")),
 			json={"subject": SUBJECT, "description": "x", "problem_type": "Software"},
-			timeout=30,
+			timeout=60,
 		)
 		self.assertEqual(response.status_code, 403)
 		response = guest.post(
-			self.url(method("portal.reply")), json={"ticket": name, "message": "hi"}, timeout=30
+			self.url(method("portal.reply")), json={"ticket": name, "message": "hi"}, timeout=60
 		)
 		self.assertEqual(response.status_code, 403)
 		frappe.db.rollback()
@@ -122,16 +122,16 @@ class TestPortal(TSSLATestCase):
 		files = frappe.get_all("File", {"attached_to_name": name}, ["file_url", "is_private", "file_name"])
 		self.assertEqual([(f.file_name, f.is_private) for f in files], [("error.txt", 1)])
 
-		listing = reporter.get(self.url("/support"), timeout=30)
+		listing = reporter.get(self.url("/support"), timeout=60)
 		self.assertEqual(listing.status_code, 200)
 		self.assertIn(name, listing.text)
 		self.assertIn("Next due", listing.text)
-		page = reporter.get(self.url(f"/support/{name}"), timeout=30)
+		page = reporter.get(self.url(f"/support/{name}"), timeout=60)
 		self.assertEqual(page.status_code, 200)
 		self.assertIn(SUBJECT, page.text)
 		self.assertIn("P2 response", page.text)
 		self.assertNotIn("Triage", page.text)  # the team's internal clocks are not the reporter's
-		self.assertEqual(reporter.get(self.url(files[0].file_url), timeout=30).content, b"E1234 at submit")
+		self.assertEqual(reporter.get(self.url(files[0].file_url), timeout=60).content, b"E1234 at submit")
 
 		# the engineer answers in public and asks for more: the reporter's reply resumes the clock
 		frappe.set_user(ENGINEER)
@@ -139,7 +139,7 @@ class TestPortal(TSSLATestCase):
 		api.wait_for_customer(name, "printer model")
 		frappe.set_user("Administrator")
 		frappe.db.commit()
-		page = reporter.get(self.url(f"/support/{name}"), timeout=30)
+		page = reporter.get(self.url(f"/support/{name}"), timeout=60)
 		self.assertIn("Which printer model is it?", page.text)
 		self.assertNotIn("internal: printer driver", page.text)
 		response = reporter.post(
@@ -149,14 +149,14 @@ class TestPortal(TSSLATestCase):
 		self.assertEqual(self.fresh(name, "status"), "In Progress")
 		pause = frappe.get_all("Support Ticket Pause", {"parent": name}, ["paused_to"])
 		self.assertTrue(pause and pause[0].paused_to)
-		self.assertIn("HP LaserJet 400", reporter.get(self.url(f"/support/{name}"), timeout=30).text)
+		self.assertIn("HP LaserJet 400", reporter.get(self.url(f"/support/{name}"), timeout=60).text)
 
 		# resolved: the reporter confirms and rates through the ticket actions
 		frappe.set_user(ENGINEER)
 		api.resolve(name, "Replaced the driver", "Prints again")
 		frappe.set_user("Administrator")
 		frappe.db.commit()
-		page = reporter.get(self.url(f"/support/{name}"), timeout=30)
+		page = reporter.get(self.url(f"/support/{name}"), timeout=60)
 		self.assertIn("Is the problem solved?", page.text)
 		response = reporter.post(self.url(method("ticket.confirm")), json={"ticket": name}, timeout=60)
 		self.assertEqual(response.status_code, 200, response.text)
@@ -178,12 +178,12 @@ class TestPortal(TSSLATestCase):
 		mine = self.committed(reporter_user=desk_user)
 		theirs = self.committed(reporter_user=REPORTER)
 		session = self.server.session(desk_user, PASSWORD)
-		listing = session.get(self.url("/support"), timeout=30)
+		listing = session.get(self.url("/support"), timeout=60)
 		self.assertEqual(listing.status_code, 200)
 		self.assertIn(mine, listing.text)
 		self.assertNotIn(theirs, listing.text)
-		self.assertEqual(session.get(self.url(f"/support/{mine}"), timeout=30).status_code, 200)
-		self.assertEqual(session.get(self.url(f"/support/{theirs}"), timeout=30).status_code, 404)
+		self.assertEqual(session.get(self.url(f"/support/{mine}"), timeout=60).status_code, 200)
+		self.assertEqual(session.get(self.url(f"/support/{theirs}"), timeout=60).status_code, 404)
 		response = session.post(
 			self.url(method("portal.create_ticket")),
 			json={"subject": SUBJECT, "description": "From the Desk user", "problem_type": "Software"},
@@ -203,17 +203,17 @@ class TestPortal(TSSLATestCase):
 		name = self.committed(reporter_user=REPORTER)
 		status = frappe.db.get_value("Support Ticket", name, "status")
 		stranger = self.server.session(STRANGER, PASSWORD)
-		page = stranger.get(self.url(f"/support/{name}"), timeout=30)
+		page = stranger.get(self.url(f"/support/{name}"), timeout=60)
 		self.assertEqual(page.status_code, 404)
 		self.assertNotIn(SUBJECT, page.text)
-		self.assertNotIn(name, stranger.get(self.url("/support"), timeout=30).text)
+		self.assertNotIn(name, stranger.get(self.url("/support"), timeout=60).text)
 		for path, body in (
 			(method("portal.reply"), {"ticket": name, "message": "mine now"}),
 			(method("ticket.confirm"), {"ticket": name}),
 			(method("ticket.rate"), {"ticket": name, "satisfaction": 1}),
 		):
 			with self.subTest(path=path):
-				response = stranger.post(self.url(path), json=body, timeout=30)
+				response = stranger.post(self.url(path), json=body, timeout=60)
 				self.assertIn(response.status_code, (403, 404))
 		frappe.db.rollback()
 		self.assertFalse(frappe.db.exists("Communication", {"reference_name": name}))
@@ -229,10 +229,10 @@ class TestPortal(TSSLATestCase):
 			("ticket.close", {"ticket": name}),
 		):
 			with self.subTest(action=action):
-				response = reporter.post(self.url(method(action)), json=body, timeout=30)
+				response = reporter.post(self.url(method(action)), json=body, timeout=60)
 				self.assertEqual(response.status_code, 403, response.text)
 		response = reporter.put(
-			self.url(f"/api/resource/Support Ticket/{name}"), json={"priority": "P0"}, timeout=30
+			self.url(f"/api/resource/Support Ticket/{name}"), json={"priority": "P0"}, timeout=60
 		)
 		self.assertEqual(response.status_code, 403)
 		self.assertEqual(self.fresh(name, "priority"), "P1")
@@ -257,7 +257,7 @@ class TestPortal(TSSLATestCase):
 			},
 		):
 			with self.subTest(body=str(body)[:80]):
-				response = reporter.post(self.url(method("portal.create_ticket")), json=body, timeout=30)
+				response = reporter.post(self.url(method("portal.create_ticket")), json=body, timeout=60)
 				self.assertIn(response.status_code, (400, 417), response.text[:300])
 		for body in (
 			{"ticket": name, "message": ""},
@@ -265,7 +265,7 @@ class TestPortal(TSSLATestCase):
 			{"ticket": name, "message": "ok", "files": "[{oops"},
 		):
 			with self.subTest(body=str(body)):
-				response = reporter.post(self.url(method("portal.reply")), json=body, timeout=30)
+				response = reporter.post(self.url(method("portal.reply")), json=body, timeout=60)
 				self.assertIn(response.status_code, (400, 417), response.text[:300])
 		frappe.db.rollback()
 		self.assertEqual(frappe.db.count("Support Ticket"), before)
