@@ -102,6 +102,8 @@ def reading(now: dt.datetime | None = None) -> dict:
 		"oldest_due_at": _stamp(oldest) if oldest else None,
 		"lag_seconds": lag,
 		"lag_limit_seconds": int(LAG_LIMIT.total_seconds()),
+		# can the site email its notices (an outgoing Email Account), and what went unsent without one
+		"mail": notifier.mail_reading(),
 	}
 
 

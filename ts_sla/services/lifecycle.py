@@ -141,21 +141,37 @@ def close_assignments(ticket) -> None:
 			todo.save(ignore_permissions=True)
 
 
-def _add_todo(ticket, user: str) -> None:
-	"""Frappe's assignment (ToDo, the Desk's "Assigned To" and the assignee's notification)."""
+def _add_todo(ticket, user: str, by_rule: bool = False) -> None:
+	"""Frappe's assignment (ToDo, the Desk's "Assigned To" and the assignee's notification). ``by_rule``: the
+	routing rule chose the engineer, not the person whose session this is (a customer on the portal, say):
+	the ToDo, its timeline line and the assignee's notification name the system (Administrator)."""
 	from frappe.desk.form import assign_to
 
+	args = {
+		"doctype": ticket.doctype,
+		"name": ticket.name,
+		"assign_to": [user],
+		"description": ticket.subject,
+		"priority": {"P0": "High", "P1": "High", "P2": "Medium"}.get(ticket.priority, "Low"),
+	}
+	if by_rule:
+		args["assigned_by"] = "Administrator"
+	started = frappe.utils.now_datetime() if by_rule else None  # as Frappe stamps "creation"
 	with _assigning():
-		assign_to.add(
-			{
-				"doctype": ticket.doctype,
-				"name": ticket.name,
-				"assign_to": [user],
-				"description": ticket.subject,
-				"priority": {"P0": "High", "P1": "High", "P2": "Medium"}.get(ticket.priority, "Low"),
-			},
-			ignore_permissions=True,
-		)
+		assign_to.add(args, ignore_permissions=True)
+	if by_rule and frappe.session.user != "Administrator":
+		# Frappe writes the "… assigned …" timeline line as the session's user: it is the system's
+		comment = frappe.qb.DocType("Comment")
+		(
+			frappe.qb.update(comment)
+			.set(comment.owner, "Administrator")
+			.set(comment.comment_email, "Administrator")
+			.set(comment.comment_by, None)
+			.where(comment.reference_doctype == ticket.doctype)
+			.where(comment.reference_name == ticket.name)
+			.where(comment.comment_type == "Assigned")
+			.where(comment.creation >= started)
+		).run()
 
 
 #: What the reclassify action may change, besides the deadline fields.
@@ -374,6 +390,7 @@ def decide_extension(ticket, approve: bool, row_name: str | None = None, note: s
 	if not approve:
 		extension.status = "Rejected"
 		_save(ticket, "decide_extension", _("Extension rejected{0}").format(": " + note if note else ""))
+		notifier.extension_decided(ticket, extension)
 		return
 	extension.status = "Approved"
 	extension.new_due = naive(sla.extended_due(ticket, extension))
@@ -385,6 +402,7 @@ def decide_extension(ticket, approve: bool, row_name: str | None = None, note: s
 			_(extension.clock), extension.new_due, ": " + note if note else ""
 		),
 	)
+	notifier.extension_decided(ticket, extension)
 
 
 def fulfil_collaboration(ticket, request: str | None = None, note: str | None = None) -> None:
@@ -490,9 +508,9 @@ def rate(ticket, satisfaction: int, comment: str | None = None) -> None:
 		score = 0
 	if str(score) != str(satisfaction).strip() or not 1 <= score <= 5:
 		frappe.throw(_("Satisfaction must be a whole number from 1 to 5"), title=_("Invalid rating"))
-	if ticket.status == "Closed" and ticket.customer_satisfaction:
+	if ticket.customer_satisfaction:  # given once: the first rating and its comment stay as they were
 		frappe.throw(
-			_("Ticket {0} is closed and already rated {1}/5").format(
+			_("Ticket {0} is already rated {1}/5: a rating is given once").format(
 				ticket.name, ticket.customer_satisfaction
 			),
 			title=_("Already rated"),
@@ -575,6 +593,7 @@ def prepare_registration(ticket) -> None:
 			ticket.assigned_to, ticket.support_tier = engineer, "L2"
 			ticket.assigned_at = ticket.registered_at or _now()
 			ticket.status = "Assigned"
+			ticket.flags.ts_routed = True  # the rule chose: the ToDo names the system, not the registrar
 		if warning:
 			ticket.flags.ts_triage_warning = warning
 	ticket.registration_pending = 1 if (ticket.assigned_to or ticket.priority == "P0") else 0
@@ -585,15 +604,26 @@ def after_registration(ticket) -> None:
 	if ticket.flags.ts_triage_warning:
 		ticket.add_comment("Info", ticket.flags.ts_triage_warning)
 		frappe.msgprint(ticket.flags.ts_triage_warning, title=_("Triage needed"), indicator="orange")
-	if ticket.assigned_to:
-		ticket.add_comment(
-			"Info", _("Assigned to {0}: routed by technical domain").format(ticket.assigned_to)
-		)
+	if ticket.assigned_to and ticket.flags.ts_routed:  # the rule's line, not the registrar's
+		frappe.get_doc(
+			{
+				"doctype": "Comment",
+				"comment_type": "Info",
+				"reference_doctype": ticket.doctype,
+				"reference_name": ticket.name,
+				"content": _("Assigned to {0}: routed by technical domain").format(ticket.assigned_to),
+				"comment_email": "Administrator",
+				"owner": "Administrator",
+			}
+		).insert(ignore_permissions=True)
+	elif ticket.assigned_to:
+		ticket.add_comment("Info", _("Assigned to {0} at registration").format(ticket.assigned_to))
 	if ticket.registration_pending:
-		frappe.db.after_commit.add(lambda name=ticket.name: complete_registration(name))
+		routed = bool(ticket.flags.ts_routed)
+		frappe.db.after_commit.add(lambda name=ticket.name: complete_registration(name, by_rule=routed))
 
 
-def complete_registration(name: str, commit: bool = True) -> bool:
+def complete_registration(name: str, commit: bool = True, by_rule: bool = True) -> bool:
 	"""After the insert committed: the assignee's ToDo (and Frappe's notification of it) and the P0 alarm,
 	once. Runs right after the commit in the same request, and again from the minute tick for any ticket
 	whose registration could not complete then (the job queue unreachable, say): the row lock and the
@@ -610,7 +640,7 @@ def complete_registration(name: str, commit: bool = True) -> bool:
 			"ToDo",
 			{"reference_type": ticket.doctype, "reference_name": name, "allocated_to": ticket.assigned_to},
 		):
-			_add_todo(ticket, ticket.assigned_to)
+			_add_todo(ticket, ticket.assigned_to, by_rule=by_rule)
 		if ticket.priority == "P0":
 			notifier.p0_alarm(ticket)
 		frappe.db.set_value("Support Ticket", name, "registration_pending", 0, update_modified=False)

@@ -232,36 +232,84 @@ def public_reply(ticket, message: str) -> str:
 	}
 	if address and (mailbox := support_mailbox()):  # the reporter's answer comes back into the ticket
 		kwargs["sender"] = email.utils.formataddr((get_fullname(frappe.session.user), mailbox))
-	try:
-		return _make(**kwargs, send_email=bool(address))["name"]
-	except frappe.OutgoingEmailError:  # recorded on the timeline, not emailed: say so
-		frappe.msgprint(
-			_("No outgoing email account is set up, so {0} was not emailed").format(address),
-			indicator="orange",
-			alert=True,
-		)
-		return frappe.db.get_value(  # the one just recorded, not an earlier reply on the ticket
-			"Communication",
-			{"reference_doctype": ticket.doctype, "reference_name": ticket.name},
-			"name",
-			order_by="creation desc",
-		)
+	mailed = bool(address) and can_mail(ticket.doctype)
+	if address and not mailed:  # recorded on the timeline and the portal, not emailed
+		mail_not_set_up([address])
+	return _make(**kwargs, send_email=mailed)["name"]
 
 
 def send_mail(**kwargs) -> int:
-	"""Queue an email; without an outgoing email account, say so instead of failing the action."""
+	"""Queue an email; returns 1, or 0 when the site has no outgoing Email Account. The action that sends it
+	succeeded all the same: the missing set-up is counted and told to the Support Managers once
+	(``mail_not_set_up``), never shown to the user acting as an error."""
+	if not can_mail(kwargs.get("reference_doctype")):
+		mail_not_set_up(kwargs["recipients"])
+		return 0
+	shown = len(frappe.local.message_log)
 	try:
 		frappe.sendmail(**kwargs)
-	except frappe.OutgoingEmailError:
-		frappe.msgprint(
-			_("No outgoing email account is set up, so {0} was not emailed").format(
-				", ".join(kwargs["recipients"])
-			),
-			indicator="orange",
-			alert=True,
-		)
+	except frappe.OutgoingEmailError:  # the account went away in between: frappe.throw queued its pop-up
+		del frappe.local.message_log[shown:]
+		mail_not_set_up(kwargs["recipients"])
 		return 0
 	return 1
+
+
+#: Mail that could not be queued for want of an outgoing Email Account (Redis): since when, how many
+#: emails, the last recipients. ``MAIL_TOLD``: the Support Managers were told (SET NX: once, by one worker).
+MAIL_MISSING = "ts_sla:mail:missing"
+MAIL_TOLD = "ts_sla:mail:missing_told"
+
+
+def can_mail(reference_doctype: str | None = "Support Ticket") -> bool:
+	"""Is there an outgoing Email Account for mail about ``reference_doctype`` (or a default one)? When one
+	is found again, what was counted as unsent is cleared, so a later loss of the account is news."""
+	from frappe.email.doctype.email_account.email_account import EmailAccount
+
+	if EmailAccount.find_outgoing(match_by_doctype=reference_doctype or None):
+		if frappe.cache.get_value(MAIL_MISSING):
+			frappe.cache.delete_value([MAIL_MISSING, MAIL_TOLD])
+		return True
+	return False
+
+
+def mail_not_set_up(recipients: list[str]) -> None:
+	"""Count an email that was not queued (no outgoing Email Account) and tell the Support Managers once, by
+	the bell: the health reading (TS SLA Settings, REST) shows it until an account is set up."""
+	from ts_sla.services.states import MANAGER
+	from ts_sla.services.teams import role_holders
+
+	now = str(frappe.utils.now_datetime().replace(microsecond=0))
+	state = frappe.cache.get_value(MAIL_MISSING) or {"since": now, "unsent": 0}
+	state.update(unsent=state["unsent"] + 1, last_at=now, last_recipients=sorted(recipients)[:5])
+	frappe.cache.set_value(MAIL_MISSING, state)
+	if not frappe.cache.set(frappe.cache.make_key(MAIL_TOLD), now, nx=True):
+		return  # already told (by this or another worker)
+	subject = _("Email is not set up: SLA notices are not emailed")
+	message = _(
+		"There is no outgoing Email Account, so notices, replies and confirmation requests are only shown in the"
+		" Desk and the portal. Set up an outgoing Email Account (Email Account, Default Outgoing) to email them."
+	)
+	for user in sorted(u for u in role_holders(MANAGER) if u != "Administrator"):
+		frappe.get_doc(
+			{
+				"doctype": "Notification Log",
+				"for_user": user,
+				"type": "Alert",
+				"document_type": "TS SLA Settings",
+				"document_name": "TS SLA Settings",
+				"subject": subject,
+				"email_content": message,
+				"from_user": "Administrator",
+			}
+		).insert(ignore_permissions=True, ignore_links=True)
+
+
+def mail_reading() -> dict:
+	"""For the health reading: can the site email, and what was not emailed since it could not."""
+	if can_mail():
+		return {"outgoing": True}
+	return {"outgoing": False, **(frappe.cache.get_value(MAIL_MISSING) or {"unsent": 0})}
 
 
 def extension_requested(ticket, extension) -> list[str]:
@@ -276,6 +324,26 @@ def extension_requested(ticket, extension) -> list[str]:
 		extension.previous_due,
 	)
 	return notify(users, subject, message, ticket)
+
+
+def extension_decided(ticket, extension) -> list[str]:
+	"""Tell whoever asked for the extension (and the assignee, when someone else asked) the decision: bell,
+	realtime alert and, where mail is set up, an email."""
+	users = list(dict.fromkeys(u for u in (extension.requested_by, ticket.assigned_to) if u))
+	users = [u for u in users if u != extension.decided_by]
+	esc = frappe.utils.escape_html
+	why = f" {esc(extension.decision_note)}" if extension.decision_note else ""
+	if extension.status == "Approved":
+		subject = _("Extension approved: {0} ({1})").format(ticket.subject, ticket.name)
+		message = _("{0} approved more time on the {1} clock of {2}: now due {3}.").format(
+			get_fullname(extension.decided_by), _(extension.clock), ticket.name, extension.new_due
+		)
+	else:
+		subject = _("Extension rejected: {0} ({1})").format(ticket.subject, ticket.name)
+		message = _("{0} rejected more time on the {1} clock of {2}: it stays due {3}.").format(
+			get_fullname(extension.decided_by), _(extension.clock), ticket.name, extension.previous_due
+		)
+	return notify(users, subject, message + why, ticket)
 
 
 def send_confirmation_request(doc) -> None:

@@ -16,7 +16,7 @@ import frappe
 from frappe import _
 
 from ts_sla.services import erpnext
-from ts_sla.services.states import AGENT, CLOSED, ENGINEER, MANAGER, SUPERVISOR, allowed_in
+from ts_sla.services.states import AGENT, ENGINEER, MANAGER, SUPERVISOR, allowed_in
 from ts_sla.services.teams import user_teams
 
 SUPERVISING = {SUPERVISOR, MANAGER, "System Manager"}
@@ -186,8 +186,8 @@ def allowed_actions(ticket, user: str | None = None) -> list[str]:
 		e.status == "Pending" and e.requested_by != user for e in ticket.get("extensions") or []
 	):
 		allowed.remove("decide_extension")
-	if "rate" in allowed and ticket.status == CLOSED and ticket.customer_satisfaction:
-		allowed.remove("rate")  # a closed ticket takes its one late rating, then it is a record
+	if "rate" in allowed and ticket.customer_satisfaction:
+		allowed.remove("rate")  # a rating and its comment are given once, then they are a record
 	if "fulfil_collaboration" in allowed and not any(
 		not c.fulfilled_at for c in ticket.get("collaborations") or []
 	):

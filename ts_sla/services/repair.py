@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import get_datetime, get_time, getdate, now_datetime
+from frappe.utils import cint, flt, get_datetime, get_time, getdate, now_datetime
 
 from ts_sla.services import jobs, monitor, sla
 from ts_sla.services.clocks import clear_calendar_cache
@@ -210,22 +210,67 @@ TARGET_FIELDS = (
 POLICY_FIELDS = ("support_calendar", "registration_minutes", "pause_response", "pause_resolution")
 
 
+#: The clock each priority-row part belongs to, for the note that names what changed ("P2 resolution").
+TARGET_CLOCK = {
+	"triage_minutes": "triage",
+	**{
+		f"{clock}_{part}": clock for clock in ("response", "resolution") for part in ("time", "unit", "basis")
+	},
+	**{f"hard_limit_{part}": "hard limit" for part in ("time", "unit", "basis")},
+}
+#: Numbers compare as numbers (a form sends 4, the database gives back 4.0), checks as 0/1.
+NUMERIC = {"triage_minutes", "response_time", "resolution_time", "hard_limit_time", "registration_minutes"}
+CHECKS = {"pause_response", "pause_resolution"}
+
+
+def _value(field: str, value) -> str:
+	if field in NUMERIC:
+		return "" if value in (None, "") else repr(flt(value))
+	if field in CHECKS:
+		return str(cint(value))
+	return str(value or "")
+
+
 def _targets(doc) -> dict:
-	rows = {
-		r.priority: tuple(str(r.get(f) if r.get(f) is not None else "") for f in TARGET_FIELDS)
-		for r in doc.get("priorities") or []
-	}
-	return {**{f: str(doc.get(f) or "") for f in POLICY_FIELDS}, "priorities": rows}
+	rows = {r.priority: {f: _value(f, r.get(f)) for f in TARGET_FIELDS} for r in doc.get("priorities") or []}
+	return {**{f: _value(f, doc.get(f)) for f in POLICY_FIELDS}, "priorities": rows}
 
 
 def policy_changes(doc) -> list[str]:
-	"""What changed in a saved SLA Policy that moves deadlines: its own fields, or "priorities" when a priority
-	row was added, removed or given other targets (empty for a new policy)."""
+	"""What changed in a saved SLA Policy that moves deadlines (empty for a new policy): its own fields by
+	name, and for the priority rows ``(priority, what)`` pairs: a clock whose target changed ("response",
+	"resolution", "hard limit", "triage"), or "added" / "removed" for a whole row."""
 	before = doc.get_doc_before_save()
 	if not before:
 		return []
 	old, new = _targets(before), _targets(doc)
-	return [f for f in new if old[f] != new[f]]
+	changed: list = [f for f in POLICY_FIELDS if old[f] != new[f]]
+	for priority in sorted(set(old["priorities"]) | set(new["priorities"])):
+		was, now = old["priorities"].get(priority), new["priorities"].get(priority)
+		if was is None or now is None:
+			changed.append((priority, "added" if was is None else "removed"))
+			continue
+		clocks = dict.fromkeys(TARGET_CLOCK[f] for f in TARGET_FIELDS if was[f] != now[f])
+		changed.extend((priority, clock) for clock in clocks)
+	return changed
+
+
+def policy_change_labels(doc, changed: list) -> list[str]:
+	"""The words for ``policy_changes``: field labels, and "P2 resolution", "P4 added" for the rows."""
+	words = {
+		"triage": _("triage"),
+		"response": _("response"),
+		"resolution": _("resolution"),
+		"hard limit": _("hard limit"),
+		"added": _("added"),
+		"removed": _("removed"),
+	}
+	return [
+		_("{0} {1}").format(item[0], words[item[1]])
+		if isinstance(item, tuple)
+		else _(doc.meta.get_label(item))
+		for item in changed
+	]
 
 
 # -- what changed in a calendar ---------------------------------------------------------------------------------

@@ -30,6 +30,11 @@
 		);
 	}
 
+	// after an accepted answer the page shows the ticket anew; a refusal is already shown on the page by
+	// call(), so the rejected promise is handled here (no uncaught rejection in the console)
+	const reload = () => window.location.reload();
+	const refused = () => {};
+
 	function call(root, method, args, button) {
 		// a plain POST with the session's CSRF token: the server's refusal is shown on the page, nothing else
 		if (button) button.disabled = true;
@@ -85,14 +90,14 @@
 				event.preventDefault();
 				read_files(document.getElementById("ts-reply-files")).then((files) => {
 					const args = { ticket: ticket, message: document.getElementById("ts-reply-text").value, files: JSON.stringify(files) };
-					call(root, "ts_sla.api.portal.reply", args, reply.querySelector("button")).then(() => window.location.reload());
+					call(root, "ts_sla.api.portal.reply", args, reply.querySelector("button")).then(reload, refused);
 				});
 			});
 		}
 
 		root.querySelectorAll("[data-action=confirm]").forEach((button) =>
 			button.addEventListener("click", () =>
-				call(root, "ts_sla.api.ticket.confirm", { ticket: ticket }, button).then(() => window.location.reload())
+				call(root, "ts_sla.api.ticket.confirm", { ticket: ticket }, button).then(reload, refused)
 			)
 		);
 
@@ -101,7 +106,7 @@
 			reject.addEventListener("submit", (event) => {
 				event.preventDefault();
 				const args = { ticket: ticket, reason: document.getElementById("ts-reject-reason").value };
-				call(root, "ts_sla.api.ticket.reject_resolution", args, reject.querySelector("button")).then(() => window.location.reload());
+				call(root, "ts_sla.api.ticket.reject_resolution", args, reject.querySelector("button")).then(reload, refused);
 			});
 		}
 
@@ -110,8 +115,12 @@
 			rate.addEventListener("submit", (event) => {
 				event.preventDefault();
 				const score = rate.querySelector("input[name=satisfaction]:checked");
+				if (!score) {
+					show_error(root, { _server_messages: JSON.stringify([JSON.stringify({ message: rate.dataset.missing })]) });
+					return;
+				}
 				const args = { ticket: ticket, satisfaction: score ? score.value : "", comment: document.getElementById("ts-rate-comment").value };
-				call(root, "ts_sla.api.ticket.rate", args, rate.querySelector("button")).then(() => window.location.reload());
+				call(root, "ts_sla.api.ticket.rate", args, rate.querySelector("button")).then(reload, refused);
 			});
 		}
 	});

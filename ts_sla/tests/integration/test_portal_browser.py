@@ -98,10 +98,24 @@ class TestPortalInBrowser(TSSLATestCase):
 		page.reload()
 		page.click("[data-action=confirm]")
 		expect(page.locator(".ts-status")).to_have_text("Confirmed")
-		page.check("#ts-rate input[value='4']")
+		# no score chosen: the browser says so and nothing is sent (none is chosen for the reporter)
+		expect(page.locator("#ts-rate input[name=satisfaction]:checked")).to_have_count(0)
 		page.fill("#ts-rate-comment", "Quick and clear")
 		page.click("#ts-rate button[type=submit]")
+		expect(page.locator(".ts-error")).to_contain_text("Choose how satisfied you are")
+		page.check("#ts-rate input[value='4']")
+		page.click("#ts-rate button[type=submit]")
 		expect(page.locator(".ts-support")).to_contain_text("You rated this ticket 4/5")
+		# given once: the form is gone, the comment is shown back, and a second rating is refused
+		expect(page.locator("#ts-rate")).to_have_count(0)
+		expect(page.locator(".ts-rating")).to_contain_text("Quick and clear")
+		again = page.evaluate(
+			"""(ticket) => fetch('/api/method/ts_sla.api.ticket.rate', {method: 'POST',
+				headers: {'Content-Type': 'application/json', 'X-Frappe-CSRF-Token': frappe.csrf_token},
+				body: JSON.stringify({ticket, satisfaction: 2, comment: 'changed my mind'})}).then(r => r.status)""",
+			name,
+		)
+		self.assertEqual(again, 417)
 		page.screenshot(path=str(ARTIFACTS / "portal-ticket.png"), full_page=True)
 		frappe.db.rollback()
 		ticket = frappe.db.get_value(
@@ -109,6 +123,9 @@ class TestPortalInBrowser(TSSLATestCase):
 		)
 		self.assertEqual(
 			(ticket.status, ticket.customer_satisfaction, ticket.suggested_priority), ("Confirmed", 4, "P1")
+		)
+		self.assertEqual(
+			frappe.db.get_value("Support Ticket", name, "satisfaction_comment"), "Quick and clear"
 		)
 		self.assertEqual(page.errors, [])
 

@@ -36,7 +36,7 @@ class SLAPolicy(guard.CheckedDocument):
 		changed = repair.policy_changes(self)
 		if not changed:
 			return
-		labels = [_("Priority targets") if f == "priorities" else _(self.meta.get_label(f)) for f in changed]
+		labels = repair.policy_change_labels(self, changed)
 		reason = _("SLA Policy {0} changed ({1})").format(self.name, ", ".join(labels))
 		self.flags.repair_result = repair.enqueue(
 			policy=self.name, reason=reason, now=bool(self.flags.repair_now)

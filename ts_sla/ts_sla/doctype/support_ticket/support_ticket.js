@@ -184,7 +184,9 @@ function run_action(frm, action) {
 		frappe
 			.xcall(`ts_sla.api.ticket.${action}`, Object.assign({ ticket: frm.doc.name }, values || {}))
 			.then(() => frm.reload_doc());
-	if (!spec.fields.length) return go();
+	// a refusal is shown by frappe (the server's message); it is handled here, not left as an uncaught rejection
+	const refused = () => {};
+	if (!spec.fields.length) return go().catch(refused);
 	const fields = action === "decide_extension" ? [pending_extension_html(frm), ...spec.fields] : spec.fields;
 	const dialog = new frappe.ui.Dialog({
 		title: spec.label,
@@ -194,7 +196,7 @@ function run_action(frm, action) {
 			// keep the dialog (and what was typed) until the server has accepted it
 			dialog.disable_primary_action();
 			go(values)
-				.then(() => dialog.hide())
+				.then(() => dialog.hide(), refused)
 				.finally(() => dialog.enable_primary_action());
 		},
 	});

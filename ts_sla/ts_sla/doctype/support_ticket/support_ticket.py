@@ -34,6 +34,8 @@ class SupportTicket(guard.CheckedDocument):
 		guard.validate_external_ref(self)
 		guard.validate_satisfaction(self)
 		guard.stamp_collaborations(self)  # before the recompute: a new request is a clock to watch
+		# server-kept, from the rows: what the list's "Pending Extensions" filter and reports select on
+		self.extension_pending = int(any(e.status == "Pending" for e in self.get("extensions") or []))
 		sla.recompute(self)
 
 	def after_insert(self):

@@ -47,6 +47,6 @@ frappe.listview_settings["Support Ticket"] = {
 		add(__("At Risk"), [["Support Ticket", "sla_state", "=", "At Risk"]]);
 		add(__("Breached"), [["Support Ticket", "sla_state", "=", "Breached"]]);
 		add(__("P0"), [["Support Ticket", "priority", "=", "P0"], open]);
-		add(__("Pending Extensions"), [["Support Ticket Extension", "status", "=", "Pending"], open]);
+		add(__("Pending Extensions"), [["Support Ticket", "extension_pending", "=", 1], open]);
 	},
 };

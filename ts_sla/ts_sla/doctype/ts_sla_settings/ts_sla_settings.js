@@ -40,6 +40,7 @@ function ts_sla_render_monitor_health(frm, f) {
 		[__("Due backlog"), f.backlog],
 		[__("Oldest overdue check"), when(f.oldest_due_at)],
 		[__("Lag"), `${lag(f.lag_seconds)} (${__("limit {0}", [lag(f.lag_limit_seconds)])})`],
+		[__("Email"), ts_sla_mail_health(f.mail)],
 	];
 	frm.get_field("monitor_health_html").$wrapper.html(
 		`<table class="table table-bordered table-sm" style="max-width: 40rem">${rows
@@ -49,4 +50,18 @@ function ts_sla_render_monitor_health(frm, f) {
 			)
 			.join("")}</table>`,
 	);
+}
+
+function ts_sla_mail_health(mail) {
+	if (!mail) return "–";
+	if (mail.outgoing) return `<span class="indicator-pill green">${__("Outgoing Email Account set up")}</span>`;
+	const unsent = mail.unsent
+		? " " +
+			__("{0} emails not sent since {1}", [
+				mail.unsent,
+				frappe.datetime.str_to_user(mail.since),
+			])
+		: "";
+	return `<span class="indicator-pill orange">${__("No outgoing Email Account")}</span>${frappe.utils.escape_html(unsent)}
+		<div><a href="/app/email-account/new">${__("Set up an outgoing Email Account")}</a></div>`;
 }
