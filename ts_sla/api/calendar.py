@@ -34,6 +34,7 @@ def holiday_source_options() -> dict:
 			for source in holiday_sources.SOURCES
 		],
 		"countries": holiday_sources.countries(),
+		"country_labels": holiday_sources.country_labels(),
 	}
 
 

@@ -196,6 +196,21 @@ def countries() -> dict[str, list[str]]:
 	}
 
 
+def country_labels(lang: str | None = None) -> dict[str, str]:
+	"""Country code -> "Germany (DE)" / "德国 (DE)": the name in the reader's language (the CLDR names Babel,
+	a Frappe dependency, carries), for the codes the ``holidays`` package knows; an unknown code is itself."""
+	import babel
+
+	codes = countries()
+	if not codes:
+		return {}
+	try:
+		names = babel.Locale.parse((lang or frappe.local.lang or "en").replace("-", "_")).territories
+	except (ValueError, babel.UnknownLocaleError):
+		names = babel.Locale("en").territories
+	return {code: f"{names[code]} ({code})" if code in names else code for code in codes}
+
+
 def _country(year: int, country: str | None, subdivision: str | None) -> Schedule:
 	lib = _import(COUNTRY)
 	country = (country or "").strip().upper()

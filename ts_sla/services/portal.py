@@ -115,6 +115,10 @@ def my_tickets(user: str | None = None) -> list[dict]:
 			"received_at",
 			"reporter_name",
 			"reporter_user",
+			"suggested_priority",
+			"first_responded_at",
+			"response_status",
+			"resolution_status",
 		],
 		order_by="received_at desc",
 		limit_page_length=200,
@@ -124,7 +128,29 @@ def my_tickets(user: str | None = None) -> list[dict]:
 		row.received_label = in_user_zone(row.received_at, user)
 		# a customer's ticket someone else reported: the list names who did
 		row.reported_by_colleague = row.pop("reporter_user") != user
+		row.suggestion_pending = suggestion_pending(row)
+		row.sla_result = sla_result(row) if row.status in FINAL else None
 	return rows
+
+
+def suggestion_pending(ticket) -> bool:
+	"""The reporter suggested another priority and the team has not acted on the ticket yet: the priority
+	shown is the documented default until then (the first response, or a Reclassify, settles it)."""
+	return bool(
+		ticket.get("suggested_priority")
+		and ticket.suggested_priority != ticket.priority
+		and not ticket.get("first_responded_at")
+		and ticket.status not in FINAL
+	)
+
+
+def sla_result(ticket) -> str | None:
+	"""For a closed ticket, what the reporter was promised and got: Met when its response and resolution met
+	their targets, Breached when one did not, nothing for a ticket whose clocks did not run (cancelled)."""
+	states = {ticket.get("response_status"), ticket.get("resolution_status")}
+	if "Breached" in states:
+		return "Breached"
+	return "Met" if "Met" in states and states <= {"Met", None} else None
 
 
 def reporter_clocks(ticket) -> list[dict]:
@@ -224,7 +250,7 @@ def create_ticket(values: dict, files: list | None = None) -> str:
 			"reporter_type": _reporter_type(user),
 			"reporter_name": frappe.utils.get_fullname(user),
 			"reporter_user": user,
-			"channel": "Ticket System",
+			"channel": "Web Portal",
 			"contact_method": values.get("contact_method") or "Email",
 			"contact_detail": values.get("contact_detail") or email,
 			"received_at": now_datetime(),

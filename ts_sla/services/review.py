@@ -33,6 +33,8 @@ TICKET_FIELDS = [
 	"delay_reason",
 	"response_business_minutes",
 	"resolution_business_minutes",
+	"first_responded_at",
+	"resolved_at",
 	"reopen_count",
 ]
 
@@ -62,12 +64,9 @@ def achievement(tickets) -> dict:
 	met = sum(1 for t in tickets if outcome(t) == "Met")
 	breached = sum(1 for t in tickets if outcome(t) == "Breached")
 	scores = [t.customer_satisfaction for t in tickets if t.customer_satisfaction]
-	response = [
-		t.response_business_minutes for t in tickets if t.get("response_business_minutes") is not None
-	]
-	resolution = [
-		t.resolution_business_minutes for t in tickets if t.get("resolution_business_minutes") is not None
-	]
+	# the times of the clocks that stopped (a running clock's stored 0 is "not yet", not "0 minutes")
+	response = [t.response_business_minutes or 0 for t in tickets if t.get("first_responded_at")]
+	resolution = [t.resolution_business_minutes or 0 for t in tickets if t.get("resolved_at")]
 	return {
 		"total": len(tickets),
 		"met": met,

@@ -248,7 +248,10 @@ def refresh(ticket, now: dt.datetime | None = None) -> None:
 		("response", "response_business_minutes"),
 		("resolution", "resolution_business_minutes"),
 	):
-		ticket.set(field, clock_minutes(calendar, by_key[key], by_key[key].stopped_at))
+		# a running clock has no figure yet: 0, as the NOT NULL column keeps it (None would read back as 0 and
+		# log "changed from 0 to null" on every save); readers look at the clock's stop (first_responded_at,
+		# resolved_at) to tell "not yet" from "0 minutes"
+		ticket.set(field, clock_minutes(calendar, by_key[key], by_key[key].stopped_at) or 0)
 	ticket.sla_explanation = explanation(clocks, calendar, why(ticket))
 	ticket.paused_minutes = round(
 		sum(

@@ -9,6 +9,12 @@ ts_sla.duration = function (minutes) {
 	return __("{0} min", [m]);
 };
 
+// a stored figure of minutes (Support Ticket's business times) as a duration; nothing when there is none
+ts_sla.MINUTE_FIELDS = ["response_business_minutes", "resolution_business_minutes", "paused_minutes"];
+ts_sla.minutes = function (value) {
+	return value === null || value === undefined || value === "" ? "" : ts_sla.duration(value);
+};
+
 ts_sla.time_left = function (minutes) {
 	return minutes >= 0 ? __("{0} left", [ts_sla.duration(minutes)]) : __("{0} overdue", [ts_sla.duration(minutes)]);
 };

@@ -103,6 +103,11 @@ class TestLoadHolidaysInBrowser(TSSLATestCase):
 		)
 		self.assertIn("2023-10-07", [str(r.work_date) for r in doc.extra_working_days])
 		self.assertTrue(all(r.source == "chinese-calendar:2023" for r in doc.holidays))
+		# whole days: no From/To time (not the moment of loading)
+		self.assertEqual(
+			[(r.start_time, r.end_time) for r in doc.holidays if not r.partial_day],
+			[(None, None)] * len(doc.holidays),
+		)
 
 	def test_the_subdivisions_offered_follow_the_country_chosen(self):
 		with shot_on_failure(
@@ -112,8 +117,11 @@ class TestLoadHolidaysInBrowser(TSSLATestCase):
 			dialog.locator("select[data-fieldname='source']").select_option("Country Public Holidays")
 			dialog.locator(".frappe-control[data-fieldname='year'] input").fill("2023")
 			country = dialog.locator(".frappe-control[data-fieldname='country'] input")
-			country.fill("DE")
-			country.press("Tab")
+			country.fill("Germa")  # found by its name, shown with its code; the code is what is kept
+			dialog.locator(
+				".frappe-control[data-fieldname='country'] ul li", has_text="Germany (DE)"
+			).first.click()
+			page.wait_for_function("cur_dialog && cur_dialog.get_value('country') === 'DE'")
 			subdivision = dialog.locator(".frappe-control[data-fieldname='subdivision'] input")
 			subdivision.fill("BY")  # Bavaria: Germany's list, not the one the dialog opened with (none)
 			offered = dialog.locator(".frappe-control[data-fieldname='subdivision'] ul li")

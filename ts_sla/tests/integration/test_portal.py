@@ -108,7 +108,7 @@ class TestPortal(TSSLATestCase):
 		ticket = frappe.get_doc("Support Ticket", name)
 		self.assertEqual(
 			(ticket.reporter_user, ticket.channel, ticket.contact_method, ticket.contact_detail),
-			(REPORTER, "Ticket System", "Email", REPORTER),
+			(REPORTER, "Web Portal", "Email", REPORTER),
 		)
 		self.assertEqual((ticket.priority, ticket.suggested_priority), ("P2", "P1"))  # a suggestion only
 		self.assertEqual((ticket.status, ticket.assigned_to), ("Assigned", ENGINEER))  # routed as usual

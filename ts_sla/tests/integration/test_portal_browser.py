@@ -11,7 +11,14 @@ import frappe
 import pytest
 
 from ts_sla.api import ticket as api
-from ts_sla.tests.browser import ARTIFACTS, AVAILABLE, close_browser, logged_in_page, open_browser
+from ts_sla.tests.browser import (
+	ARTIFACTS,
+	AVAILABLE,
+	close_browser,
+	logged_in_page,
+	open_browser,
+	shot_on_failure,
+)
 from ts_sla.tests.utils import TSSLATestCase, make_team, set_system_time_zone
 
 if AVAILABLE:
@@ -65,69 +72,74 @@ class TestPortalInBrowser(TSSLATestCase):
 		frappe.db.commit()
 
 	def test_a_reporter_opens_follows_answers_confirms_and_rates(self):
-		page = self.reporter_page()
-		page.goto(f"{self.server.url}/support/new")
-		page.fill("#ts-subject", SUBJECT)
-		page.fill("#ts-description", "Since this morning the VPN disconnects every hour.")
-		page.select_option("#ts-problem-type", "Network")
-		page.select_option("#ts-domain", "System Operations")
-		page.select_option("#ts-priority", "P1")
-		page.screenshot(path=str(ARTIFACTS / "portal-new.png"), full_page=True)
-		page.click("#ts-new-ticket button[type=submit]")
-		page.wait_for_url(re.compile(r".*/support/TS-\d{8}-\d{3,}$"))
-		name = page.url.rsplit("/", 1)[1]
-		expect(page.locator("h3")).to_contain_text(SUBJECT)
-		expect(page.locator(".ts-clocks")).to_contain_text("P2 response")  # P1 was only a suggestion
+		# a failure leaves failed-portal-reporter.png (and the page's errors) in the artifacts
+		with shot_on_failure(self.reporter_page(), "portal-reporter", full_page=True) as page:
+			page.goto(f"{self.server.url}/support/new")
+			page.fill("#ts-subject", SUBJECT)
+			page.fill("#ts-description", "Since this morning the VPN disconnects every hour.")
+			page.select_option("#ts-problem-type", "Network")
+			page.select_option("#ts-domain", "System Operations")
+			page.select_option("#ts-priority", "P1")
+			page.screenshot(path=str(ARTIFACTS / "portal-new.png"), full_page=True)
+			page.click("#ts-new-ticket button[type=submit]")
+			page.wait_for_url(re.compile(r".*/support/TS-\d{8}-\d{3,}$"))
+			name = page.url.rsplit("/", 1)[1]
+			expect(page.locator("h3")).to_contain_text(SUBJECT)
+			expect(page.locator(".ts-clocks")).to_contain_text("P2 response")  # P1 was only a suggestion
 
-		page.goto(f"{self.server.url}/support")
-		row = page.locator(f".ts-support-row[data-ticket='{name}']")
-		expect(row).to_contain_text("Next due")
-		expect(row.locator(".ts-state")).to_have_text("On Track")
-		page.screenshot(path=str(ARTIFACTS / "portal-list.png"), full_page=True)
+			page.goto(f"{self.server.url}/support")
+			row = page.locator(f".ts-support-row[data-ticket='{name}']")
+			expect(row).to_contain_text("Next due")
+			expect(row.locator(".ts-state")).to_have_text("On Track")
+			page.screenshot(path=str(ARTIFACTS / "portal-list.png"), full_page=True)
 
-		self.as_engineer(lambda: api.respond(name, reply="<p>Are you on Wi-Fi or cable?</p>"))
-		page.goto(f"{self.server.url}/support/{name}")
-		expect(page.locator(".ts-conversation")).to_contain_text("Are you on Wi-Fi or cable?")
-		page.fill("#ts-reply-text", "Wi-Fi, 3rd floor.")
-		page.click("#ts-reply button[type=submit]")
-		expect(page.locator(".ts-conversation")).to_contain_text("Wi-Fi, 3rd floor.")
+			self.as_engineer(lambda: api.respond(name, reply="<p>Are you on Wi-Fi or cable?</p>"))
+			page.goto(f"{self.server.url}/support/{name}")
+			expect(page.locator(".ts-conversation")).to_contain_text("Are you on Wi-Fi or cable?")
+			page.fill("#ts-reply-text", "Wi-Fi, 3rd floor.")
+			page.click("#ts-reply button[type=submit]")
+			expect(page.locator(".ts-conversation")).to_contain_text("Wi-Fi, 3rd floor.")
 
-		self.as_engineer(
-			lambda: api.resolve(name, "Moved the access point to channel 6", "Stable for 2 hours")
-		)
-		page.reload()
-		page.click("[data-action=confirm]")
-		expect(page.locator(".ts-status")).to_have_text("Confirmed")
-		# no score chosen: the browser says so and nothing is sent (none is chosen for the reporter)
-		expect(page.locator("#ts-rate input[name=satisfaction]:checked")).to_have_count(0)
-		page.fill("#ts-rate-comment", "Quick and clear")
-		page.click("#ts-rate button[type=submit]")
-		expect(page.locator(".ts-error")).to_contain_text("Choose how satisfied you are")
-		page.check("#ts-rate input[value='4']")
-		page.click("#ts-rate button[type=submit]")
-		expect(page.locator(".ts-support")).to_contain_text("You rated this ticket 4/5")
-		# given once: the form is gone, the comment is shown back, and a second rating is refused
-		expect(page.locator("#ts-rate")).to_have_count(0)
-		expect(page.locator(".ts-rating")).to_contain_text("Quick and clear")
-		again = page.evaluate(
-			"""(ticket) => fetch('/api/method/ts_sla.api.ticket.rate', {method: 'POST',
-				headers: {'Content-Type': 'application/json', 'X-Frappe-CSRF-Token': frappe.csrf_token},
-				body: JSON.stringify({ticket, satisfaction: 2, comment: 'changed my mind'})}).then(r => r.status)""",
-			name,
-		)
-		self.assertEqual(again, 417)
-		page.screenshot(path=str(ARTIFACTS / "portal-ticket.png"), full_page=True)
-		frappe.db.rollback()
-		ticket = frappe.db.get_value(
-			"Support Ticket", name, ["status", "customer_satisfaction", "suggested_priority"], as_dict=True
-		)
-		self.assertEqual(
-			(ticket.status, ticket.customer_satisfaction, ticket.suggested_priority), ("Confirmed", 4, "P1")
-		)
-		self.assertEqual(
-			frappe.db.get_value("Support Ticket", name, "satisfaction_comment"), "Quick and clear"
-		)
-		self.assertEqual(page.errors, [])
+			self.as_engineer(
+				lambda: api.resolve(name, "Moved the access point to channel 6", "Stable for 2 hours")
+			)
+			page.reload()
+			page.click("[data-action=confirm]")
+			expect(page.locator(".ts-status")).to_have_text("Confirmed")
+			# no score chosen: the browser says so and nothing is sent (none is chosen for the reporter)
+			expect(page.locator("#ts-rate input[name=satisfaction]:checked")).to_have_count(0)
+			page.fill("#ts-rate-comment", "Quick and clear")
+			page.click("#ts-rate button[type=submit]")
+			expect(page.locator(".ts-error")).to_contain_text("Choose how satisfied you are")
+			page.check("#ts-rate input[value='4']")
+			page.click("#ts-rate button[type=submit]")
+			expect(page.locator(".ts-support")).to_contain_text("You rated this ticket 4/5")
+			# given once: the form is gone, the comment is shown back, and a second rating is refused
+			expect(page.locator("#ts-rate")).to_have_count(0)
+			expect(page.locator(".ts-rating")).to_contain_text("Quick and clear")
+			again = page.evaluate(
+				"""(ticket) => fetch('/api/method/ts_sla.api.ticket.rate', {method: 'POST',
+					headers: {'Content-Type': 'application/json', 'X-Frappe-CSRF-Token': frappe.csrf_token},
+					body: JSON.stringify({ticket, satisfaction: 2, comment: 'changed my mind'})}).then(r => r.status)""",
+				name,
+			)
+			self.assertEqual(again, 417)
+			page.screenshot(path=str(ARTIFACTS / "portal-ticket.png"), full_page=True)
+			frappe.db.rollback()
+			ticket = frappe.db.get_value(
+				"Support Ticket",
+				name,
+				["status", "customer_satisfaction", "suggested_priority"],
+				as_dict=True,
+			)
+			self.assertEqual(
+				(ticket.status, ticket.customer_satisfaction, ticket.suggested_priority),
+				("Confirmed", 4, "P1"),
+			)
+			self.assertEqual(
+				frappe.db.get_value("Support Ticket", name, "satisfaction_comment"), "Quick and clear"
+			)
+			self.assertEqual(page.errors, [])
 
 		stranger = self.reporter_page(STRANGER)
 		response = stranger.goto(f"{self.server.url}/support/{name}")

@@ -17,6 +17,7 @@ from ts_sla.tests.server import LiveServer
 from ts_sla.tests.utils import (
 	PASSWORD,
 	TSSLATestCase,
+	make_calendar,
 	make_policy,
 	make_team,
 	make_ticket,
@@ -270,6 +271,39 @@ class TestADayInTheProcess(TSSLATestCase):
 		doc.save()
 		self.assertEqual(frappe.db.get_value("Support Ticket", plain.name, "extension_pending"), 0)
 
+	def test_the_timeline_records_no_change_from_nothing_to_nothing(self):
+		with self.freeze_time("2023-10-25 09:20:00"):
+			doc = self.working_ticket(received_at="2023-10-25 09:15:00")
+			api.add_progress(doc.name, "Root cause located", "The spooler")
+			api.request_extension(doc.name, "Resolution", "Vendor patch needed", extra_minutes=60)
+			frappe.set_user(SUPERVISOR)
+			api.decide_extension(doc.name, 1)
+			frappe.set_user(ENGINEER)
+			api.resolve(doc.name, "Queue cleared", "Prints")
+		frappe.set_user("Administrator")
+		empty = (None, 0, 0.0, "", "0")
+		noise = [
+			(version.name, change)
+			for version in frappe.get_all(
+				"Version", {"ref_doctype": "Support Ticket", "docname": doc.name}, ["name", "data"]
+			)
+			for change in json.loads(version.data).get("changed", [])
+			if change[1] in empty and change[2] in empty
+		]
+		self.assertEqual(noise, [])
+		# and a running clock's figure reads as "not yet" in the tracking table, a stopped one as its minutes
+		from ts_sla.ts_sla.report.response_time_tracking import response_time_tracking as tracking
+
+		open_one = self.working_ticket(received_at="2023-10-25 09:16:00")
+		frappe.set_user("Administrator")
+		rows = {
+			r["ticket"]: r
+			for r in tracking.execute(frappe._dict(from_date="2023-10-25", to_date="2023-10-25"))[1]
+			if isinstance(r, dict) and r.get("ticket")
+		}
+		self.assertIsNone(rows[open_one.name]["resolution_minutes"])
+		self.assertIsNotNone(rows[doc.name]["resolution_minutes"])
+
 	def test_the_repair_note_names_only_what_changed(self):
 		policy = make_policy("Roles Day Policy")
 		frappe.db.set_single_value("TS SLA Settings", "auto_assign", 0)
@@ -306,6 +340,102 @@ class TestADayInTheProcess(TSSLATestCase):
 				},
 			)
 		)
+
+
+class TestThePortalTellsTheTruth(TSSLATestCase):
+	def setUp(self):
+		super().setUp()
+		make_team()
+
+	def test_suggestion_channel_reporter_type_received_and_result(self):
+		from ts_sla.services import portal
+
+		frappe.set_user(REPORTER)
+		name = portal.create_ticket(
+			{
+				"subject": SUBJECT,
+				"description": "The printer queue is stuck.",
+				"problem_type": "Hardware",
+				"technical_domain": "System Operations",
+				"suggested_priority": "P1",
+			}
+		)
+		frappe.set_user("Administrator")
+		doc = frappe.get_doc("Support Ticket", name)
+		self.assertEqual((doc.channel, doc.reporter_type), ("Web Portal", "External Customer"))
+		self.assertEqual((doc.priority, doc.suggested_priority), ("P2", "P1"))
+
+		def row():
+			frappe.set_user(REPORTER)
+			try:
+				return next(r for r in portal.my_tickets() if r.name == name)
+			finally:
+				frappe.set_user("Administrator")
+
+		first = row()
+		self.assertTrue(first.suggestion_pending)  # "suggested P1, awaiting confirmation"
+		self.assertTrue(first.received_label)
+		self.assertIsNone(first.sla_result)
+		api.assign(name, ENGINEER)
+		frappe.set_user(ENGINEER)
+		api.respond(name)
+		self.assertFalse(row().suggestion_pending)  # the team has acted on it
+		frappe.set_user(ENGINEER)
+		api.resolve(name, "Queue cleared", "Prints")
+		frappe.set_user(REPORTER)
+		api.confirm(name, "Works")
+		frappe.set_user("Administrator")
+		api.close(name)
+		closed = row()
+		self.assertEqual(closed.status, "Closed")
+		self.assertEqual(closed.sla_result, "Met")
+		# breached: the result says so
+		frappe.db.set_value("Support Ticket", name, "resolution_status", "Breached")
+		self.assertEqual(row().sla_result, "Breached")
+		# nothing for a reporter to answer on a closed ticket: no reply box
+		doc.reload()
+		frappe.set_user(REPORTER)
+		self.assertNotIn("reply", portal.actions(doc))
+
+
+class TestHolidaysAsAManagerMeetsThem(TSSLATestCase):
+	def test_whole_day_holidays_have_no_times_and_partial_ones_keep_theirs(self):
+		name = make_calendar(
+			"Roles Day Calendar",
+			holidays=[
+				{"holiday_date": "2023-10-02", "description": "National Day", "start_time": "10:31:07"},
+				{
+					"holiday_date": "2023-10-03",
+					"description": "Afternoon off",
+					"partial_day": 1,
+					"start_time": "13:00:00",
+					"end_time": "18:00:00",
+				},
+			],
+		)
+		rows = {
+			str(r.holiday_date): (r.start_time, r.end_time)
+			for r in frappe.get_doc("Support Calendar", name).holidays
+		}
+		self.assertEqual(rows["2023-10-02"], (None, None))
+		self.assertEqual([str(t) for t in rows["2023-10-03"]], ["13:00:00", "18:00:00"])
+
+	def test_countries_are_named_in_the_readers_language(self):
+		from ts_sla.api import calendar as calendar_api
+		from ts_sla.services import holiday_sources
+
+		if not holiday_sources.installed()[holiday_sources.COUNTRY]:
+			self.skipTest("the holidays package is not installed")
+		self.assertEqual(calendar_api.holiday_source_options()["country_labels"]["DE"], "Germany (DE)")
+		frappe.local.lang = "zh"
+		try:
+			labels = calendar_api.holiday_source_options()["country_labels"]
+		finally:
+			frappe.local.lang = "en"
+		self.assertEqual(labels["DE"], "德国 (DE)")
+		self.assertEqual(labels["CN"], "中国 (CN)")
+		self.assertEqual(set(labels), set(holiday_sources.countries()))  # every code, each with its name
+		self.assertEqual(holiday_sources.country_labels("xx-nowhere")["DE"], "Germany (DE)")
 
 
 class TestRoutingFromThePortal(TSSLATestCase):

@@ -23,6 +23,7 @@ def get_context(context):
 	context.messages = portal.conversation(ticket)
 	context.files = portal.ticket_files(ticket)
 	context.actions = portal.actions(ticket)
+	context.suggestion_pending = portal.suggestion_pending(ticket)
 	context.received_label = portal.in_user_zone(ticket.received_at)
 	context.description_html = sanitize_html(ticket.description or "")
 	context.STATE_COLOURS, context.PRIORITY_COLOURS = portal.STATE_COLOURS, portal.PRIORITY_COLOURS

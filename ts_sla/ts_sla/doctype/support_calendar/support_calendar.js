@@ -6,7 +6,7 @@ frappe.ui.form.on("Support Calendar", {
 			ts_sla_set_choices(frm, "time_zone", r.message || []);
 		});
 		ts_sla_holiday_options(frm).then(() => {
-			ts_sla_set_choices(frm, "holiday_country", Object.keys(frm.ts_sla_sources.countries));
+			ts_sla_set_choices(frm, "holiday_country", ts_sla_country_choices(frm.ts_sla_sources));
 			frm.trigger("holiday_country");
 		});
 	},
@@ -37,6 +37,20 @@ function ts_sla_set_choices(form, fieldname, choices) {
 	const field = form.get_field(fieldname);
 	field.df.options = choices;
 	field.set_data(choices);
+}
+
+function ts_sla_country_choices(options) {
+	// the codes the holidays package knows, shown and found by name in the reader's language: "Germany (DE)"
+	const labels = (options && options.country_labels) || {};
+	return Object.keys((options && options.countries) || {})
+		.map((code) => ({ value: code, label: labels[code] || code }))
+		.sort((a, b) => a.label.localeCompare(b.label));
+}
+
+function ts_sla_holiday_year() {
+	// from October on, a calendar is usually being prepared for next year
+	const today = new Date();
+	return today.getMonth() >= 9 ? today.getFullYear() + 1 : today.getFullYear();
 }
 
 function ts_sla_holiday_options(frm) {
@@ -75,7 +89,7 @@ function ts_sla_load_holidays(frm) {
 				fieldtype: "Int",
 				label: __("Year"),
 				reqd: 1,
-				default: new Date().getFullYear(),
+				default: ts_sla_holiday_year(),
 				onchange: () => reset(),
 			},
 			{ fieldtype: "Column Break" },
@@ -83,7 +97,7 @@ function ts_sla_load_holidays(frm) {
 				fieldname: "country",
 				fieldtype: "Autocomplete",
 				label: __("Holiday Country"),
-				options: Object.keys(countries),
+				options: ts_sla_country_choices(options),
 				default: frm.doc.holiday_country,
 				depends_on: `eval:doc.source=='${COUNTRY}'`,
 				onchange: () => {

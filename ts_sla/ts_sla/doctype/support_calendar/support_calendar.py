@@ -14,6 +14,9 @@ class SupportCalendar(guard.CheckedDocument):
 		if self.time_zone:
 			self.time_zone = self.time_zone.strip()
 		holiday_sources.follow_holiday_list(self)  # an ERPNext Holiday List's holidays, when one is linked
+		for row in self.holidays:  # a whole-day holiday has no times (Frappe stamps unset Time fields "now")
+			if not row.partial_day:
+				row.start_time = row.end_time = None
 		try:
 			calendar_from_doc(self)
 		except SLAError as error:

@@ -151,7 +151,7 @@ function render_clocks(frm, clocks, headline, explanation) {
 				<td class="d-none d-sm-table-cell">${due}</td>
 				<td>${when}<div class="d-sm-none text-muted small">${due}</div></td>
 				<td><span class="indicator-pill ${colour}" style="white-space: nowrap">${__(c.state)}</span></td>
-				<td class="text-muted d-none d-sm-table-cell">${c.percent > 999 ? "> 999" : c.percent}%</td>
+				<td class="text-muted d-none d-sm-table-cell">${c.percent > 999 ? "> 999" : Math.round(c.percent)}%</td>
 			</tr>`;
 		})
 		.join("");
@@ -286,6 +286,13 @@ frappe.ui.form.on("Support Ticket", {
 				if (cur_frm === frm && !frm.is_dirty()) refresh_clocks(frm);
 			}, 30000);
 		}
+	},
+	setup(frm) {
+		// business minutes read as durations ("1 h 6 min"), not as floats
+		ts_sla.MINUTE_FIELDS.forEach((fieldname) => {
+			const field = frm.fields_dict[fieldname];
+			if (field) field.df.formatter = (value) => ts_sla.minutes(value);
+		});
 	},
 	onload(frm) {
 		if (frm.is_new() && !frm.doc.received_at) {

@@ -20,6 +20,10 @@ frappe.listview_settings["Support Ticket"] = {
 		return [`${__(doc.status)} · ${__(state)}`, colours[state] || "gray", `sla_state,=,${state}`];
 	},
 	formatters: {
+		// business minutes, should a user add them to the list: durations, not floats
+		response_business_minutes: (value) => ts_sla.minutes(value),
+		resolution_business_minutes: (value) => ts_sla.minutes(value),
+		paused_minutes: (value) => ts_sla.minutes(value),
 		priority(value) {
 			if (!value) return "";
 			return `<span class="indicator-pill ${TS_PRIORITY_COLOURS[value] || "gray"}" style="white-space: nowrap">${frappe.utils.escape_html(value)}</span>`;

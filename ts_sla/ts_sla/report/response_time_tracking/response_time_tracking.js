@@ -18,9 +18,10 @@ frappe.query_reports["Response Time Tracking"] = {
 		{ fieldname: "status", label: __("Status"), fieldtype: "Select", options: "\nNew\nAssigned\nIn Progress\nWaiting for Customer\nResolved\nConfirmed\nClosed\nCancelled" },
 	],
 	formatter(value, row, column, data, default_formatter) {
-		if (["response_minutes", "resolution_minutes"].includes(column.fieldname) && data && !data.is_total_row) {
-			// "2 h 15 min" of the clock's own (business) time, not a wall-clock difference
-			return value == null ? `<span class="text-muted">—</span>` : ts_sla.duration(value);
+		if (["response_minutes", "resolution_minutes"].includes(column.fieldname) && data) {
+			// "2 h 15 min" of the clock's own (business) time, not a wall-clock difference; the totals row
+			// gives the average of the tickets that have one
+			return value == null || value === "" ? `<span class="text-muted">—</span>` : ts_sla.duration(value);
 		}
 		const flag = TS_RUNNING[column.fieldname];
 		if (data && !data.is_total_row && flag && data[flag] == null && !data[column.fieldname]) {
@@ -49,6 +50,9 @@ frappe.query_reports["Response Time Tracking"] = {
 					}
 					if (field === "overdue_minutes") {
 						return given.reduce((a, b) => a + cint(b), 0);
+					}
+					if (field === "response_minutes" || field === "resolution_minutes") {
+						return given.length ? given.reduce((a, b) => a + flt(b), 0) / given.length : null;
 					}
 					return null;
 				},

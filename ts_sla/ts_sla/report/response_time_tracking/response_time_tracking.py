@@ -200,8 +200,9 @@ def get_data(filters) -> list[dict]:
 				"response_breached": t.response_status == "Breached",
 				"resolution_breached": t.resolution_status == "Breached",
 				"overdue_minutes": overdue_minutes(t, now),
-				"response_minutes": t.response_business_minutes,
-				"resolution_minutes": t.resolution_business_minutes,
+				# a clock still running has no time yet ("—"), not 0 minutes
+				"response_minutes": t.response_business_minutes if t.first_responded_at else None,
+				"resolution_minutes": t.resolution_business_minutes if t.resolved_at else None,
 				"cycles": cint(t.reopen_count) + 1,
 				"status": statuses[t.status],
 			}
