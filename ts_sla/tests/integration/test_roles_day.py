@@ -35,16 +35,15 @@ def messages(response) -> list[dict]:
 	return [json.loads(m) for m in json.loads(response.json().get("_server_messages") or "[]")]
 
 
-class TestADayWithoutOutgoingMail(TSSLATestCase):
-	"""No outgoing Email Account: every action succeeds and says nothing of mail to the person acting; the
-	missing set-up is told to the Support Managers once and shown in the monitor's health."""
+class ServedCase(TSSLATestCase):
+	"""A class whose tests call the site's own web server: its set-up (``prepare``) is committed first, and
+	at the end the tickets it made and what ``restore`` undoes are removed, committed."""
 
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
 		make_team()
-		frappe.db.set_value("Email Account", OUTGOING, "enable_outgoing", 0)
-		frappe.cache.delete_value([notifier.MAIL_MISSING, notifier.MAIL_TOLD])
+		cls.prepare()
 		frappe.db.commit()
 		cls.server = LiveServer().start()
 
@@ -54,11 +53,33 @@ class TestADayWithoutOutgoingMail(TSSLATestCase):
 		frappe.db.rollback()
 		for name in frappe.get_all("Support Ticket", {"subject": SUBJECT}, pluck="name"):
 			frappe.delete_doc("Support Ticket", name, force=True, ignore_permissions=True)
+		cls.restore()
+		frappe.db.commit()
+		super().tearDownClass()
+
+	@classmethod
+	def prepare(cls) -> None:
+		pass
+
+	@classmethod
+	def restore(cls) -> None:
+		pass
+
+
+class TestADayWithoutOutgoingMail(ServedCase):
+	"""No outgoing Email Account: every action succeeds and says nothing of mail to the person acting; the
+	missing set-up is told to the Support Managers once and shown in the monitor's health."""
+
+	@classmethod
+	def prepare(cls) -> None:
+		frappe.db.set_value("Email Account", OUTGOING, "enable_outgoing", 0)
+		frappe.cache.delete_value([notifier.MAIL_MISSING, notifier.MAIL_TOLD])
+
+	@classmethod
+	def restore(cls) -> None:
 		frappe.db.delete("Notification Log", {"document_type": "TS SLA Settings"})
 		frappe.db.set_value("Email Account", OUTGOING, "enable_outgoing", 1)
 		frappe.cache.delete_value([notifier.MAIL_MISSING, notifier.MAIL_TOLD])
-		frappe.db.commit()
-		super().tearDownClass()
 
 	def post(self, http, method: str, **data):
 		response = http.post(
@@ -438,29 +459,16 @@ class TestHolidaysAsAManagerMeetsThem(TSSLATestCase):
 		self.assertEqual(holiday_sources.country_labels("xx-nowhere")["DE"], "Germany (DE)")
 
 
-class TestRoutingFromThePortal(TSSLATestCase):
+class TestRoutingFromThePortal(ServedCase):
 	"""A customer opens a ticket on the portal and the rule routes it: the customer did not assign anyone."""
 
 	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		make_team()
-		frappe.db.set_single_value("TS SLA Settings", "auto_assign", 1)
-		frappe.db.commit()
-		cls.server = LiveServer().start()
-
-	@classmethod
-	def tearDownClass(cls):
-		cls.server.stop()
-		frappe.db.rollback()
-		for name in frappe.get_all("Support Ticket", {"subject": SUBJECT}, pluck="name"):
-			frappe.delete_doc("Support Ticket", name, force=True, ignore_permissions=True)
+	def restore(cls) -> None:
 		frappe.db.set_single_value("TS SLA Settings", "auto_assign", 0)
-		frappe.db.commit()
-		super().tearDownClass()
 
 	def setUp(self):
 		super().setUp()
+		# routing on, committed, for the web server (the base class turns it off, uncommitted, in this one)
 		frappe.db.set_single_value("TS SLA Settings", "auto_assign", 1)
 		frappe.db.commit()
 
