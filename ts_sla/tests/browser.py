@@ -102,6 +102,19 @@ def shot_on_failure(page, name: str, full_page: bool = False):
 		page.context.close()
 
 
+def shown_dialog(page):
+	"""The dialog just opened, once Frappe has finished showing it. ``.modal.show`` appears when the fade-in
+	starts; when it ends Frappe focuses the dialog's first input, and a field typed into before that loses
+	focus: an Autocomplete then drops the text typed as "not one of its options". On a busy machine the
+	fade-in outlasts a test's first keystrokes, so wait for Frappe's own mark that the dialog is shown."""
+	dialog = page.locator(".modal.show")
+	dialog.wait_for()
+	page.wait_for_function(
+		"window.cur_dialog && cur_dialog.display && frappe.ui.open_dialogs.includes(cur_dialog)"
+	)
+	return dialog
+
+
 def pick_link(scope, fieldname: str, value: str, shown: str | None = None) -> None:
 	"""Choose ``value`` in the Link field ``fieldname`` inside ``scope`` (a page, a dialog) as a person does:
 	type it, wait for the suggestion (``shown``: its visible text, default the value) and click it. Pressing

@@ -28,6 +28,7 @@ from ts_sla.tests.browser import (
 	logged_in_page,
 	open_browser,
 	pick_link,
+	shown_dialog,
 )
 from ts_sla.tests.utils import PASSWORD, TSSLATestCase, make_team, make_user, set_system_time_zone
 
@@ -109,13 +110,7 @@ class TestDeskInBrowser(TSSLATestCase):
 		page.wait_for_selector(".ts-sla-clocks")
 
 	def action(self, page, label: str, values: dict | None = None, in_menu: bool = True):
-		if in_menu and page.locator(".inner-group-button button", has_text="Actions").count():
-			page.locator(".inner-group-button button", has_text="Actions").first.click()
-			page.locator(".dropdown-menu.show .dropdown-item", has_text=label).first.click()
-		else:
-			page.locator(".page-actions button", has_text=label).first.click()
-		dialog = page.locator(".modal.show")
-		dialog.wait_for()
+		dialog = self.open_action(page, label, in_menu)
 		for field, value in (values or {}).items():
 			control = dialog.locator(f".frappe-control[data-fieldname='{field}']").last
 			if control.locator("select").count():
@@ -279,13 +274,14 @@ class TestDeskInBrowser(TSSLATestCase):
 		page.screenshot(path=str(ARTIFACTS / "support-ticket-list.png"), full_page=False)
 		self.assertEqual([e for p in pages for e in p.errors], [])
 
-	def open_action(self, page, label: str) -> None:
-		if page.locator(".inner-group-button button", has_text="Actions").count():
+	def open_action(self, page, label: str, in_menu: bool = True):
+		"""The dialog of the form action ``label`` (in the Actions menu when there is one), once shown."""
+		if in_menu and page.locator(".inner-group-button button", has_text="Actions").count():
 			page.locator(".inner-group-button button", has_text="Actions").first.click()
 			page.locator(".dropdown-menu.show .dropdown-item", has_text=label).first.click()
 		else:
 			page.locator(".page-actions button", has_text=label).first.click()
-		page.locator(".modal.show").wait_for()
+		return shown_dialog(page)
 
 	def test_every_support_role_sees_every_card_and_chart(self):
 		for user in (AGENT, ENGINEER, SUPERVISOR, MANAGER):
@@ -327,8 +323,7 @@ class TestDeskInBrowser(TSSLATestCase):
 		page = self.page_for(AGENT)
 		self.open_ticket(page, name)
 		page.locator(".add-assignment-btn").first.click()
-		dialog = page.locator(".modal.show")
-		dialog.wait_for()
+		dialog = shown_dialog(page)
 		expect(dialog.locator(".modal-title")).to_have_text("Assign")
 		pick_link(dialog, "user", ENGINEER)
 		page.wait_for_function(f"cur_dialog && cur_dialog.get_value('user') === '{ENGINEER}'")

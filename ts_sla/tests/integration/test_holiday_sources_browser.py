@@ -23,6 +23,7 @@ from ts_sla.tests.browser import (
 	logged_in_page,
 	open_browser,
 	shot_on_failure,
+	shown_dialog,
 )
 from ts_sla.tests.utils import TSSLATestCase, make_calendar
 
@@ -61,9 +62,7 @@ class TestLoadHolidaysInBrowser(TSSLATestCase):
 		"""The calendar's form with its Load Holidays dialog open."""
 		page.goto(f"{self.server.url}/app/support-calendar/{quote(CALENDAR)}")
 		page.locator("button", has_text="Load Holidays").first.click()
-		dialog = page.locator(".modal.show")
-		dialog.wait_for()
-		return dialog
+		return shown_dialog(page)
 
 	def test_manager_previews_and_loads_china_2023(self):
 		with shot_on_failure(

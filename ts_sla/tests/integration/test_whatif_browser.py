@@ -19,6 +19,7 @@ from ts_sla.tests.browser import (
 	logged_in_page,
 	open_browser,
 	shot_on_failure,
+	shown_dialog,
 )
 from ts_sla.tests.utils import TSSLATestCase, make_policy, make_ticket
 
@@ -94,8 +95,7 @@ class TestWhatIfInBrowser(TSSLATestCase):
 			expect(page.locator(".indicator-pill", has_text="Not Saved")).to_be_visible()
 			page.locator(".page-actions button", has_text="Simulate").first.click()
 
-			dialog = page.locator(".modal.show")
-			dialog.wait_for()
+			dialog = shown_dialog(page)
 			expect(dialog.locator(".frappe-control[data-fieldname='from_date'] input")).not_to_have_value("")
 			dialog.locator(".modal-footer .btn-primary", has_text="Simulate").click()
 
