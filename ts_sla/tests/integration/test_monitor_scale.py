@@ -601,7 +601,7 @@ class TestKilledWorker(ScaleCase):
 			self.assertTrue(held.wait(60))
 			worker = Worker("long", own=True).start()
 			try:
-				self.wait_until(lambda: self.locked(victim))  # the worker is in its check
+				self.wait_until(lambda: self.waiting_on_the_blocker(victim))  # the worker is in its check
 				claims = self.claims()
 				self.assertEqual({claims[n] for n in self.names[:done]}, {None})  # ten checked and committed
 				self.assertEqual({claims[n] for n in self.names[done:]}, {token})
@@ -631,15 +631,19 @@ class TestKilledWorker(ScaleCase):
 			self.assertEqual(Worker("long", own=True, burst=True).start().wait(), 0)
 		self.assert_every_event_once_and_everyone_told_once()
 
-	def locked(self, name: str) -> bool:
-		"""Does another transaction hold the ticket's row lock?"""
-		try:
-			frappe.db.sql("SELECT `name` FROM `tabSupport Ticket` WHERE `name` = %s FOR UPDATE NOWAIT", name)
-			return False
-		except Exception:
-			return True
-		finally:
-			frappe.db.rollback()
+	def waiting_on_the_blocker(self, victim: str) -> bool:
+		"""Is a connection of the site's (the worker's) inserting one of the victim's events, waiting on the
+		blocker's row? Seen in the process list, which takes no lock: a probe that locked the victim's row
+		itself (``FOR UPDATE NOWAIT``) made the worker's ``SKIP LOCKED`` read skip the victim whenever the
+		two met, and the worker then never got there."""
+		return bool(
+			frappe.db.sql(
+				"""SELECT `ID` FROM `information_schema`.`PROCESSLIST`
+				WHERE `ID` != CONNECTION_ID() AND `COMMAND` = 'Query'
+				AND `INFO` LIKE 'INSERT INTO `tabSLA Event`%%' AND `INFO` LIKE %s""",
+				(f"%{victim}%",),
+			)
+		)
 
 	def wait_until(self, condition, timeout: float = 90):
 		import time
