@@ -7,6 +7,7 @@ import contextlib
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 from ts_sla.tests.server import LiveServer
@@ -74,9 +75,11 @@ def logged_in_page(
 	page.set_default_navigation_timeout(WAIT_MS)
 	page.errors = []
 	page.on("pageerror", lambda error: page.errors.append(f"{user}: {error}"))
+	record_traffic(page)
 
 	def console(message):
 		text = f"{message.text} ({message.location.get('url')})"
+		page.console_log.append(f"{message.type}: {text}"[:300])
 		if message.type == "error" and not NOT_OURS.search(text):
 			page.errors.append(f"{user}: {text}")
 
@@ -87,6 +90,62 @@ def logged_in_page(
 	page.click(".page-card-actions .btn-login")
 	page.wait_for_url(after)
 	return page
+
+
+def record_traffic(page) -> None:
+	"""Keep, on ``page``, what a failed wait needs to say: the requests still in flight (with when they
+	started), the last ones that ended, and the console's last messages."""
+	page.in_flight, page.finished, page.console_log = {}, [], []
+
+	def started(request):
+		page.in_flight[request] = time.monotonic()
+
+	def ended(request, how: str):
+		began = page.in_flight.pop(request, None)
+		took = f"{time.monotonic() - began:.1f} s" if began is not None else "?"
+		page.finished.append(f"{how} {request.method} {request.url[:160]} ({took})")
+		del page.finished[:-40]
+
+	page.on("request", started)
+	page.on("requestfinished", lambda request: ended(request, "done"))
+	page.on("requestfailed", lambda request: ended(request, f"failed ({request.failure})"))
+
+
+def explain(page) -> str:
+	"""What the page was doing: its address and state, Frappe's route, the requests in flight and the last
+	ones that ended, its errors and console."""
+	now = time.monotonic()
+	try:
+		state = page.evaluate(
+			"() => JSON.stringify({ready: document.readyState, "
+			"route: window.frappe && frappe.get_route ? frappe.get_route() : null, "
+			"booted: !!(window.frappe && frappe.boot && frappe.boot.user), "
+			"app: !!(window.frappe && frappe.app), "
+			"form: window.cur_frm ? [cur_frm.doctype, cur_frm.docname] : null, "
+			"ajax: window.frappe && frappe.request ? frappe.request.ajax_count : null})"
+		)
+	except Exception as error:  # the page itself may be what is stuck
+		state = f"(could not ask the page: {error})"
+	lines = [f"at {page.url}: {state}", "in flight:"]
+	lines += [
+		f"  {request.method} {request.url[:160]} for {now - began:.1f} s"
+		for request, began in page.in_flight.items()
+	] or ["  (none)"]
+	lines += ["last ended:", *(f"  {line}" for line in page.finished[-15:])]
+	lines += ["errors:", *(f"  {line}" for line in page.errors)]
+	lines += ["console:", *(f"  {line}" for line in page.console_log[-20:])]
+	return "\n".join(lines)
+
+
+def wait_for(page, selector: str, name: str) -> None:
+	"""``page.wait_for_selector(selector)``; when it does not come, a screenshot ``failed-{name}.png`` and an
+	error that says what the page was doing (``explain``)."""
+	try:
+		page.wait_for_selector(selector)
+	except Exception as error:
+		with contextlib.suppress(Exception):
+			page.screenshot(path=str(ARTIFACTS / f"failed-{name}.png"))
+		raise AssertionError(f"{selector} did not appear ({error})\n{explain(page)}") from error
 
 
 @contextlib.contextmanager

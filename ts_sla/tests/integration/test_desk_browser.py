@@ -29,6 +29,7 @@ from ts_sla.tests.browser import (
 	open_browser,
 	pick_link,
 	shown_dialog,
+	wait_for,
 )
 from ts_sla.tests.utils import PASSWORD, TSSLATestCase, make_team, make_user, set_system_time_zone
 
@@ -107,7 +108,7 @@ class TestDeskInBrowser(TSSLATestCase):
 
 	def open_ticket(self, page, name: str):
 		page.goto(f"{self.server.url}/app/support-ticket/{name}")
-		page.wait_for_selector(".ts-sla-clocks")
+		wait_for(page, ".ts-sla-clocks", f"open-{name}")
 
 	def action(self, page, label: str, values: dict | None = None, in_menu: bool = True):
 		dialog = self.open_action(page, label, in_menu)
