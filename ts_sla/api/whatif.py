@@ -10,7 +10,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from ts_sla.services import guard, whatif
+from ts_sla.services import guard, jobs, whatif
 
 
 def _check(calendar: bool = False) -> None:
@@ -41,7 +41,11 @@ def simulate(
 @frappe.whitelist()
 @guard.required_arguments
 def simulation_status(simulation: str) -> dict:
-	"""Where a simulation stands (the report polls it while the job runs)."""
+	"""Where a simulation stands (the report polls it while the job runs); while it is queued,
+	``waiting_for_worker`` says whether no background worker listens on the long queue to start it."""
 	doc = frappe.get_doc("SLA Simulation", simulation)
 	doc.check_permission("read")
-	return {"simulation": doc.name, "status": doc.status, "progress": doc.progress, "error": doc.error}
+	status = {"simulation": doc.name, "status": doc.status, "progress": doc.progress, "error": doc.error}
+	if doc.status == "Queued":
+		status["waiting_for_worker"] = not jobs.queue_has_worker("long")
+	return status

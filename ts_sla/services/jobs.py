@@ -36,3 +36,18 @@ def isolated(work: Callable[[], T], commit: bool, error_title: str) -> T | None:
 			frappe.db.rollback(save_point="ts_sla_isolated")
 		frappe.log_error(title=error_title)
 		return None
+
+
+def queue_has_worker(queue: str) -> bool:
+	"""Does a live background worker (``bench worker``) listen on this bench's ``queue``? Read from RQ's
+	registry of the queue's workers in Redis, where a worker that stopped drops out at once and one that died
+	once its registration expires. False when the queue's Redis cannot be reached: then no worker can take a
+	job either."""
+	from frappe.utils.background_jobs import get_queue
+	from redis.exceptions import RedisError
+	from rq import Worker
+
+	try:
+		return bool(Worker.all(queue=get_queue(queue)))
+	except RedisError:
+		return False

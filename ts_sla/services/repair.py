@@ -114,10 +114,13 @@ def _report(source, status: str, done: int, total: int, moved: int, failed: int)
 
 def progress(doctype: str, name: str) -> dict | None:
 	"""The latest repair a change of this calendar or policy asked for: status (Queued, Running, Done),
-	tickets checked of the total, moved and failed."""
+	tickets checked of the total, moved and failed; while queued, ``waiting_for_worker`` says that no
+	background worker listens on the long queue, so the repair will not start until one runs."""
 	state = frappe.cache.get_value(_progress_key(doctype, name))
 	if state and state.get("at"):
 		state["age_seconds"] = round((now_datetime() - get_datetime(state["at"])).total_seconds())
+	if state and state.get("status") == "Queued":
+		state["waiting_for_worker"] = not jobs.queue_has_worker("long")
 	return state
 
 

@@ -214,3 +214,80 @@ class TestRepairAfterAPolicyChange(TSSLATestCase):
 				repair_api.repair_tickets(**bad)
 		with self.assertRaisesRegex(frappe.ValidationError, "no_such_field is not a field of Support Ticket"):
 			repair_api.repair_tickets(filters='{"no_such_field": 1}')
+
+
+class TestQueuedRepair(TSSLATestCase):
+	"""A repair on the long queue says when no background worker runs, instead of "Queued" forever; a worker
+	started later finishes it."""
+
+	def test_a_queued_repair_waits_for_a_worker_and_says_so(self):
+		from ts_sla.services import jobs, repair
+		from ts_sla.tests.server import Worker, own_queue, queued_jobs
+		from ts_sla.tests.utils import DEFAULT_POLICY
+
+		key = ("SLA Policy", DEFAULT_POLICY)
+		self.addCleanup(lambda: frappe.cache.delete_value(repair._progress_key(*key)))
+		frappe.set_user(MANAGER)
+		with own_queue("long"):
+			self.assertFalse(jobs.queue_has_worker("long"))  # none serves the site's own queue database
+			frappe.flags.in_test = False  # as on a live site: to the long queue after the commit
+			try:
+				self.assertIsNone(repair.enqueue(names=[], policy=DEFAULT_POLICY, reason="queued test"))
+			finally:
+				frappe.flags.in_test = True
+			frappe.db.commit()
+			self.assertEqual(len(queued_jobs("long", "ts_sla.services.repair.repair_tickets")), 1)
+			progress = repair_api.repair_progress(*key)
+			self.assertEqual((progress["status"], progress["waiting_for_worker"]), ("Queued", True))
+			worker = Worker("long", own=True).start()
+			try:
+				self.wait_until(
+					lambda: (repair_api.repair_progress(*key) or {}).get("status") == "Done",
+					f"the worker did not finish the repair; see {worker.log}",
+				)
+				self.assertTrue(jobs.queue_has_worker("long"))
+			finally:
+				worker.stop()
+			# a worker that stopped (not killed: it ended on SIGTERM) has left RQ's registry
+			self.assertEqual(worker.process.returncode, 0, f"see {worker.log}")
+			self.assertFalse(jobs.queue_has_worker("long"))
+		progress = repair_api.repair_progress(*key)
+		self.assertEqual(
+			{k: progress[k] for k in ("status", "done", "total", "failed")},
+			{"status": "Done", "done": 0, "total": 0, "failed": 0},
+		)
+		self.assertNotIn("waiting_for_worker", progress)
+
+	def test_a_queued_simulation_says_it_waits_for_a_worker(self):
+		from ts_sla.api import whatif as whatif_api
+		from ts_sla.tests.server import own_queue
+		from ts_sla.ts_sla.report.sla_what_if import sla_what_if
+
+		simulation = frappe.get_doc(
+			{
+				"doctype": "SLA Simulation",
+				"status": "Queued",
+				"from_date": "2023-10-01",
+				"to_date": "2023-10-31",
+			}
+		).insert(ignore_permissions=True)
+		frappe.set_user(MANAGER)
+		with own_queue("long"):  # no worker serves the site's own queue database
+			status = whatif_api.simulation_status(simulation.name)
+			self.assertEqual((status["status"], status["waiting_for_worker"]), ("Queued", True))
+			message = sla_what_if.execute({"simulation": simulation.name})[2]
+			self.assertIn("waiting for a background worker", message)
+			self.assertIn(simulation.name, message)
+		simulation.db_set("status", "Running")
+		status = whatif_api.simulation_status(simulation.name)
+		self.assertNotIn("waiting_for_worker", status)
+		self.assertIn("Running", sla_what_if.execute({"simulation": simulation.name})[2])
+
+	def wait_until(self, condition, what: str, timeout: float = 180):
+		"""Until ``condition()`` holds (a generous bound for a busy machine, never a speed goal)."""
+		import time
+
+		end = time.monotonic() + timeout
+		while not condition():
+			self.assertLess(time.monotonic(), end, what)
+			time.sleep(0.2)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from ts_sla.services import whatif
+from ts_sla.services import jobs, whatif
 
 
 def execute(filters: dict | None = None):
@@ -21,6 +21,15 @@ def execute(filters: dict | None = None):
 	if result is None:
 		if doc.status == "Failed":
 			return columns(), [], _("The simulation failed: {0}").format(doc.error or "")
+		if doc.status == "Queued" and not jobs.queue_has_worker("long"):
+			return (
+				columns(),
+				[],
+				_(
+					"Simulation {0} is queued, waiting for a background worker (none is running); it starts "
+					"when one does."
+				).format(doc.name),
+			)
 		return (
 			columns(),
 			[],
