@@ -1,8 +1,8 @@
 """What-if endpoints: simulate a draft SLA Policy and/or Support Calendar over a period.
 
-Only those who may change policies (write permission on SLA Policy: Support Manager, System Manager) may
-simulate; a calendar draft also needs write permission on Support Calendar. The work is in
-``services.whatif``.
+Who may create an SLA Simulation simulates (Support Manager, System Manager and, read-only, Support
+Supervisor), on the rules they may read: a draft is never saved, so a supervisor tries a change to a policy
+or calendar they cannot edit. The work is in ``services.whatif``.
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ from ts_sla.services import guard, jobs, whatif
 
 
 def _check(calendar: bool = False) -> None:
+	if not frappe.has_permission("SLA Simulation", "create"):
+		frappe.throw(_("Not permitted to run a simulation"), frappe.PermissionError, title=_("Not permitted"))
 	for doctype in ("SLA Policy", "Support Calendar") if calendar else ("SLA Policy",):
-		if not frappe.has_permission(doctype, "write"):
+		if not frappe.has_permission(doctype, "read"):
 			frappe.throw(
 				_("Not permitted to simulate changes to {0}").format(_(doctype)),
 				frappe.PermissionError,

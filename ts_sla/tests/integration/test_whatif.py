@@ -243,15 +243,36 @@ class TestWhatIf(TSSLATestCase):
 		frappe.get_doc("SLA Simulation", started["simulation"])  # recorded
 		self.assertFalse(frappe.db.get_all("Support Calendar Holiday", {"parent": CALENDAR}))
 
-	def test_only_managers_may_simulate(self):
-		for user in ("engineer@ts-sla.test", "agent@ts-sla.test", "supervisor@ts-sla.test"):
+	def test_managers_simulate_and_supervisors_try_targets_without_saving(self):
+		for user in ("engineer@ts-sla.test", "agent@ts-sla.test", "reporter@ts-sla.test"):
 			frappe.set_user(user)
 			with self.assertRaises(frappe.PermissionError, msg=user):
 				api.simulate(policy=draft_policy(), **Q4)
 			with self.assertRaises(frappe.PermissionError, msg=user):
 				api.simulate(calendar="Default Support Calendar", **Q4)
+		frappe.set_user("Administrator")
+		self.assertFalse(frappe.get_all("SLA Simulation", {"owner": ("like", "%@ts-sla.test")}))
 		frappe.set_user("manager@ts-sla.test")
 		self.assertEqual(api.simulate(policy=draft_policy(), **Q4)["status"], "Completed")
+		# a supervisor may not change the policy, but may try other targets on it: nothing is saved but the
+		# simulation, which they then read in the report
+		before = frappe.get_doc("SLA Policy", POLICY).as_dict()
+		frappe.set_user("supervisor@ts-sla.test")
+		self.assertFalse(frappe.has_permission("SLA Policy", "write"))
+		started = api.simulate(policy=draft_policy(P2={"resolution_time": 8}), **Q4)
+		self.assertEqual(started["status"], "Completed")
+		self.assertTrue(frappe.has_permission("SLA Simulation", "read", started["simulation"]))
+		self.assertEqual(api.simulation_status(started["simulation"])["status"], "Completed")
+		frappe.set_user("Administrator")
+		after = frappe.get_doc("SLA Policy", POLICY).as_dict()
+		self.assertEqual(
+			[(r.priority, r.resolution_time) for r in after.priorities],
+			[(r.priority, r.resolution_time) for r in before.priorities],
+		)
+		self.assertEqual(after.modified, before.modified)
+		self.assertEqual(
+			frappe.db.get_value("SLA Simulation", started["simulation"], "owner"), "supervisor@ts-sla.test"
+		)
 
 	def test_hostile_input_gets_a_clear_error(self):
 		bad = json.loads(draft_policy())

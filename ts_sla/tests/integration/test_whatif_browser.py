@@ -1,7 +1,8 @@
 """What-if in a real browser: a Support Manager opens an SLA Policy, shortens P2 resolution from 24 h to 8 h
 without saving, clicks Simulate, keeps the default period (the last full quarter) and lands on the SLA What-If
 report, which names the one ticket that would breach. The report is saved as ``test-artifacts/whatif.png``
-(the README shows a copy from ``docs/screenshots/``)."""
+(the README shows a copy from ``docs/screenshots/``). A Support Supervisor, on the same policy's read-only
+form, types the 8 h into the Simulate dialog instead and sees the same ticket; the policy is unchanged."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ if AVAILABLE:
 pytestmark = pytest.mark.skipif(not AVAILABLE, reason="needs playwright and Debian's chromium")
 
 MANAGER = "manager@ts-sla.test"
+SUPERVISOR = "supervisor@ts-sla.test"
 POLICY = "Browser What-If Policy"
 SUBJECT = "What-if browser test: slow report export"
 
@@ -123,3 +125,46 @@ class TestWhatIfInBrowser(TSSLATestCase):
 			),
 			24,
 		)
+
+	def test_supervisor_tries_a_target_on_a_read_only_policy(self):
+		with shot_on_failure(
+			logged_in_page(self.browser, self.server.url, SUPERVISOR, width=1920, height=1000),
+			"whatif-supervisor",
+			full_page=True,
+		) as page:
+			page.goto(f"{self.server.url}/app/sla-policy/{quote(POLICY)}")
+			page.locator(".frappe-control[data-fieldname='priorities'] .grid-row").first.wait_for()
+			self.assertFalse(page.evaluate("() => !!cur_frm.perm[0].write"))  # read-only for them
+			page.locator(".page-actions button", has_text="Simulate").first.click()
+			dialog = shown_dialog(page)
+			p2 = dialog.locator(".grid-body .grid-row").filter(
+				has=page.locator(".grid-static-col[data-fieldname='priority']", has_text="P2")
+			)
+			expect(p2.locator(".grid-static-col[data-fieldname='resolution_time']")).to_contain_text("24")
+			p2.locator(".grid-static-col[data-fieldname='resolution_time']").click()
+			field = p2.locator(".frappe-control[data-fieldname='resolution_time'] input")
+			field.fill("8")
+			field.press("Tab")
+			expect(p2.locator(".frappe-control[data-fieldname='resolution_unit'] select")).to_have_value(
+				"Hours"
+			)
+			dialog.locator(".modal-footer .btn-primary", has_text="Simulate").click()
+
+			page.wait_for_url("**/query-report/SLA%20What-If**")
+			report = page.locator(".report-wrapper")
+			expect(report.locator(".dt-cell__content", has_text=self.tickets[12])).to_be_visible()
+			for other in (self.tickets[2], self.tickets[30]):
+				expect(report.locator(".dt-cell__content", has_text=other)).to_have_count(0)
+			expect(page.locator(".report-summary .summary-item", has_text="Met → Breached")).to_contain_text(
+				"1"
+			)
+			self.assertEqual(page.errors, [])
+
+		frappe.db.rollback()
+		self.assertEqual(
+			frappe.db.get_value(
+				"SLA Policy Priority", {"parent": POLICY, "priority": "P2"}, "resolution_time"
+			),
+			24,
+		)
+		self.assertTrue(frappe.db.exists("SLA Simulation", {"policy": POLICY, "owner": SUPERVISOR}))
