@@ -12,17 +12,16 @@ from ts_sla.services import guard, repair
 AT_ONCE = 200
 
 
-@frappe.whitelist(methods=["POST"])
-def repair_tickets(
-	tickets: str | list | None = None, filters: str | dict | None = None, reason: str | None = None
-) -> dict:
-	"""Recompute the named open tickets, or the open tickets matching ``filters`` (a dict of Support Ticket
-	fields). Returns what moved when done at once, or that it was queued."""
+def _check_manager() -> None:
 	if not frappe.has_permission("SLA Policy", "write"):
 		frappe.throw(_("Only a Support Manager repairs tickets"), frappe.PermissionError)
+
+
+def _selection(tickets: str | list | None, filters: str | dict | None) -> list[str]:
+	"""The ticket IDs named and/or matching the filters (a dict of Support Ticket fields), checked."""
 	names = guard.json_argument(tickets, "tickets") if str(tickets).startswith("[") else tickets
 	if isinstance(names, str):
-		names = [names]
+		names = [n.strip() for n in names.replace(",", "\n").splitlines() if n.strip()] or None
 	where = guard.json_argument(filters, "filters") if filters != "" else None
 	if names is not None and (not isinstance(names, list) or not all(isinstance(n, str) for n in names)):
 		frappe.throw(_("Tickets must be a list of ticket IDs"), title=_("Invalid value"))
@@ -34,11 +33,38 @@ def repair_tickets(
 		guard.check_filters("Support Ticket", where)
 		matched = frappe.get_list("Support Ticket", filters=where, pluck="name", limit_page_length=0)
 		names = sorted(set(names or []) | set(matched)) if names is not None else matched
+	return names
+
+
+@frappe.whitelist(methods=["POST"])
+def repair_tickets(
+	tickets: str | list | None = None, filters: str | dict | None = None, reason: str | None = None
+) -> dict:
+	"""Recompute the named open tickets, or the open tickets matching ``filters`` (a dict of Support Ticket
+	fields). Returns what moved when done at once, or that it was queued (``repair_progress_by_hand``
+	follows it)."""
+	_check_manager()
+	names = _selection(tickets, filters)
 	why = reason or _("Repaired by {0}").format(frappe.session.user)
 	if len(names) > AT_ONCE:
-		repair.enqueue(names=names, reason=why)
+		repair.enqueue(names=names, reason=why, source=repair.by_hand(frappe.session.user))
 		return {"queued": len(names)}
 	return repair.repair_tickets(names=names, reason=why)
+
+
+@frappe.whitelist(methods=["POST"])
+def preview_repair(tickets: str | list | None = None, filters: str | dict | None = None) -> dict:
+	"""What ``repair_tickets`` with the same selection would move, without writing anything: each open
+	ticket whose due times would change (due, now, after), how many stay, how many are not open or unknown."""
+	_check_manager()
+	return repair.preview(_selection(tickets, filters))
+
+
+@frappe.whitelist()
+def repair_progress_by_hand() -> dict | None:
+	"""How the last queued repair the current user ran from the SLA Repair page is going."""
+	_check_manager()
+	return repair.progress(*repair.by_hand(frappe.session.user))
 
 
 @frappe.whitelist()

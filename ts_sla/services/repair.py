@@ -91,6 +91,11 @@ def _progress_key(doctype: str, name: str) -> str:
 	return f"ts_sla:repair:{doctype}:{name}"
 
 
+def by_hand(user: str) -> tuple[str, str]:
+	"""The progress source of the repairs ``user`` runs from the SLA Repair page (one at a time is followed)."""
+	return ("User", user)
+
+
 def _report(source, status: str, done: int, total: int, moved: int, failed: int) -> None:
 	doctype, name = source
 	state = {
@@ -154,16 +159,65 @@ def _instant(value) -> str:
 	return str(get_datetime(value)) if value else ""
 
 
+#: The most open tickets a preview recomputes in its request (the rest are counted, not shown).
+PREVIEW_LIMIT = 500
+
+
+def preview(names: list[str]) -> dict:
+	"""What repairing ``names`` would move, written nowhere: each open ticket whose due times would change,
+	with each due's value now and after; how many open tickets would stay as they are; how many of the
+	names are not open (a repair never rewrites them) or are no ticket at all."""
+	clear_calendar_cache()
+	existing = set(frappe.get_all("Support Ticket", {"name": ("in", names or [""])}, pluck="name"))
+	selected = open_tickets(names)
+	moves, unchanged = [], 0
+	frappe.db.savepoint("ts_sla_preview")
+	try:
+		for name in selected[:PREVIEW_LIMIT]:
+			ticket = frappe.get_doc("Support Ticket", name)
+			before = {f: ticket.get(f) for f in DUE_FIELDS}
+			sla.refresh(ticket)
+			changes = [
+				{
+					"field": f,
+					"label": _(ticket.meta.get_label(f)),
+					"from": _instant(before[f]) or None,
+					"to": _instant(ticket.get(f)) or None,
+				}
+				for f in DUE_FIELDS
+				if _instant(before[f]) != _instant(ticket.get(f))
+			]
+			if changes:
+				moves.append({"ticket": name, "subject": ticket.subject, "changes": changes})
+			else:
+				unchanged += 1
+	finally:
+		frappe.db.rollback(save_point="ts_sla_preview")  # a recompute writes nothing; be sure of it
+	return {
+		"selected": len(names),
+		"open": len(selected),
+		"previewed": min(len(selected), PREVIEW_LIMIT),
+		"moves": moves,
+		"unchanged": unchanged,
+		"not_open": len(existing) - len(selected),
+		"not_found": sorted(set(names) - existing),
+	}
+
+
 def enqueue(
 	names: list[str] | None = None,
 	calendar: str | None = None,
 	policy: str | None = None,
 	reason: str = "",
 	now: bool = False,
+	source: tuple[str, str] | None = None,
 ) -> dict | None:
 	"""Repair after the current transaction commits, on the long queue; at once (in the caller's
-	transaction) in tests or when ``now``. Returns the result when run at once."""
-	source = ("Support Calendar", calendar) if calendar else ("SLA Policy", policy) if policy else None
+	transaction) in tests or when ``now``. Returns the result when run at once. ``source``: whose progress
+	it reports (default: the calendar's or policy's; ``by_hand(user)`` for a repair a manager asked for)."""
+	source = source or (
+		("Support Calendar", calendar) if calendar else ("SLA Policy", policy) if policy else None
+	)
 	if now or frappe.flags.in_test:
 		return repair_tickets(names, calendar, policy, reason, commit=False, source=source)
 	if source:

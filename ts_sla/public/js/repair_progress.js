@@ -18,12 +18,7 @@
 					return;
 				}
 				const percent = state.total ? (state.done * 100) / state.total : 0;
-				const message =
-					state.status !== "Queued"
-						? __("{0} of {1} open tickets checked", [state.done, state.total])
-						: state.waiting_for_worker
-						? __("Queued, waiting for a background worker (none is running)")
-						: __("Queued");
+				const message = ts_sla.repair_state(state);
 				frm.dashboard.show_progress(TITLE, percent, `${TITLE}: ${message}`);
 				frm.ts_repair_timer = setTimeout(() => follow(frm), 2000);
 			});

@@ -15,6 +15,12 @@ ts_sla.minutes = function (value) {
 	return value === null || value === undefined || value === "" ? "" : ts_sla.duration(value);
 };
 
+// a running or queued repair's progress (ts_sla.api.repair), in words: the forms and the SLA Repair page say it alike
+ts_sla.repair_state = function (state) {
+	if (state.status !== "Queued") return __("{0} of {1} open tickets checked", [state.done, state.total]);
+	return state.waiting_for_worker ? __("Queued, waiting for a background worker (none is running)") : __("Queued");
+};
+
 ts_sla.time_left = function (minutes) {
 	return minutes >= 0 ? __("{0} left", [ts_sla.duration(minutes)]) : __("{0} overdue", [ts_sla.duration(minutes)]);
 };

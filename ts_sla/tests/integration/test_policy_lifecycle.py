@@ -184,6 +184,59 @@ class TestRepairAfterAPolicyChange(TSSLATestCase):
 		doc.save()
 		self.assertEqual(comments(open_one, "SLA Policy Shop Floor Policy changed"), 1)
 
+	def test_a_manager_previews_what_a_repair_would_move_and_nothing_is_written(self):
+		policy = make_policy("Preview Policy")
+		with self.freeze_time("2023-10-25 09:15:30"):
+			moving = make_ticket(priority="P2", received_at="2023-10-25 09:15:00", sla_policy=policy).name
+			staying = make_ticket(priority="P1", received_at="2023-10-25 09:15:00", sla_policy=policy).name
+			closed = make_ticket(priority="P2", received_at="2023-10-25 09:15:00", sla_policy=policy).name
+		frappe.db.set_value("Support Ticket", closed, "status", "Closed", update_modified=False)
+		# the rules change behind the app's back (no save, so no repair of its own): P2 resolution 24 h → 8 h
+		row = frappe.db.get_value("SLA Policy Priority", {"parent": policy, "priority": "P2"}, "name")
+		frappe.db.set_value("SLA Policy Priority", row, "resolution_time", 8)
+		frappe.clear_document_cache("SLA Policy", policy)
+		fields = ["modified", "resolution_due", "next_check_at", "sla_state"]
+		before = {n: frappe.db.get_value("Support Ticket", n, fields, as_dict=True) for n in (moving, closed)}
+		comments_before = frappe.db.count("Comment", {"reference_name": moving})
+		for user in (ENGINEER, SUPERVISOR, "agent@ts-sla.test", "reporter@ts-sla.test"):
+			frappe.set_user(user)
+			with self.subTest(user=user), self.assertRaises(frappe.PermissionError):
+				repair_api.preview_repair(filters={"sla_policy": policy})
+			with self.subTest(user=user), self.assertRaises(frappe.PermissionError):
+				repair_api.repair_progress_by_hand()
+		frappe.set_user(MANAGER)
+		preview = repair_api.preview_repair(
+			tickets=f"{moving}, {staying}\n{closed}\nTS-19990101-999", filters={"sla_policy": policy}
+		)
+		self.assertEqual(
+			{k: preview[k] for k in ("selected", "open", "previewed", "unchanged", "not_open", "not_found")},
+			{
+				"selected": 4,
+				"open": 2,
+				"previewed": 2,
+				"unchanged": 1,
+				"not_open": 1,
+				"not_found": ["TS-19990101-999"],
+			},
+		)
+		self.assertEqual([m["ticket"] for m in preview["moves"]], [moving])
+		self.assertEqual(
+			[(c["field"], c["from"], c["to"]) for c in preview["moves"][0]["changes"]],
+			[("resolution_due", "2023-10-26 09:15:00", "2023-10-25 17:15:00")],
+		)
+		self.assertEqual(preview["moves"][0]["changes"][0]["label"], "Resolution Due")
+		after = {n: frappe.db.get_value("Support Ticket", n, fields, as_dict=True) for n in (moving, closed)}
+		self.assertEqual(after, before)  # a preview writes nothing
+		self.assertEqual(frappe.db.count("Comment", {"reference_name": moving}), comments_before)
+		# the repair then moves exactly what the preview said
+		result = repair_api.repair_tickets(filters={"sla_policy": policy}, reason="Targets edited in SQL")
+		self.assertEqual(result, {"moved": {moving: ["resolution_due"]}, "unchanged": 1, "failed": 0})
+		self.assertEqual(comments(moving, "Targets edited in SQL"), 1)
+		self.assertEqual(repair_api.preview_repair(filters={"sla_policy": policy})["moves"], [])
+		for bad in ({"tickets": 5}, {"filters": "[1]"}, {"filters": '{"no_such_field": 1}'}, {}):
+			with self.subTest(bad=bad), self.assertRaises(frappe.ValidationError):
+				repair_api.preview_repair(**bad)
+
 	def test_a_manager_repairs_by_hand_and_nobody_else_may(self):
 		with self.freeze_time("2023-10-25 09:15:30"):
 			name = make_ticket(priority="P2", received_at="2023-10-25 09:15:00").name

@@ -1,5 +1,7 @@
 """A calendar change in a real browser repairs the open tickets on it through a real ``bench worker``, and the
-calendar's form follows the repair until it says how many tickets moved (a screenshot for the README)."""
+calendar's form follows the repair until it says how many tickets moved (a screenshot for the README). After a
+change made behind the app's back, a Support Manager goes from the calendar's form to the SLA Repair page,
+previews what would move (nothing is written), repairs, and reads the result; a supervisor may not."""
 
 from __future__ import annotations
 
@@ -9,7 +11,16 @@ import time
 import frappe
 import pytest
 
-from ts_sla.tests.browser import ARTIFACTS, AVAILABLE, WAIT_MS, close_browser, logged_in_page, open_browser
+from ts_sla.tests.browser import (
+	ARTIFACTS,
+	AVAILABLE,
+	WAIT_MS,
+	close_browser,
+	logged_in_page,
+	open_browser,
+	shot_on_failure,
+	shown_dialog,
+)
 from ts_sla.tests.server import Worker
 from ts_sla.tests.utils import TSSLATestCase, make_calendar, make_policy, make_ticket, set_system_time_zone
 
@@ -18,7 +29,7 @@ if AVAILABLE:
 
 pytestmark = pytest.mark.skipif(not AVAILABLE, reason="needs playwright and Debian's chromium")
 
-MANAGER = "manager@ts-sla.test"
+MANAGER, SUPERVISOR = "manager@ts-sla.test", "supervisor@ts-sla.test"
 CALENDAR, POLICY = "Repair Test Office", "Repair Test Policy"
 SUBJECT = "Repair browser test"
 
@@ -101,3 +112,55 @@ class TestRepairInBrowser(TSSLATestCase):
 				1,
 			)
 		self.assertEqual(page.errors, [])
+
+	def test_the_repair_page_previews_then_repairs_what_changed_behind_the_apps_back(self):
+		names = [
+			make_ticket(
+				subject=f"{SUBJECT} page {i}", priority="P2", sla_policy=POLICY, support_calendar=CALENDAR
+			).name
+			for i in range(2)
+		]
+		# the office's zone changes in the database, not through the form: nothing repairs it by itself
+		zone = frappe.db.get_value("Support Calendar", CALENDAR, "time_zone")
+		moved_to = "America/New_York" if zone == "Asia/Tokyo" else "Asia/Tokyo"
+		frappe.db.set_value("Support Calendar", CALENDAR, "time_zone", moved_to)
+		frappe.db.commit()
+		before = {n: frappe.db.get_value("Support Ticket", n, "resolution_due") for n in names}
+		with shot_on_failure(logged_in_page(self.browser, self.server.url, MANAGER), "repair-page") as page:
+			page.goto(f"{self.server.url}/app/support-calendar/{CALENDAR}")
+			page.locator(".page-actions button", has_text="Repair Open Tickets").first.click()
+			page.wait_for_url("**/app/sla-repair")
+			moves = page.locator(".ts-sla-repair-moves")
+			for name in names:
+				expect(moves.locator("tr", has_text=name)).to_contain_text("Resolution Due")
+			expect(page.locator(".ts-sla-repair-summary")).to_contain_text("would move")
+			frappe.db.rollback()
+			self.assertEqual(
+				{n: frappe.db.get_value("Support Ticket", n, "resolution_due") for n in names}, before
+			)
+			page.locator(".frappe-control[data-fieldname='reason'] input").fill(f"Office moved to {moved_to}")
+			page.locator(".page-actions .primary-action", has_text="Repair").click()
+			shown_dialog(page).locator(".btn-primary", has_text="Yes").click()
+			expect(page.locator(".ts-sla-repair-result")).to_contain_text("Repair done:")
+			for name in names:
+				expect(page.locator(".ts-sla-repair-result + p a", has_text=name)).to_be_visible()
+			page.screenshot(path=str(ARTIFACTS / "repair-page.png"), full_page=True)
+			self.assertEqual(page.errors, [])
+		frappe.db.rollback()
+		for name in names:
+			self.assertNotEqual(frappe.db.get_value("Support Ticket", name, "resolution_due"), before[name])
+			self.assertEqual(
+				frappe.db.count(
+					"Comment", {"reference_name": name, "content": ("like", f"%Office moved to {moved_to}%")}
+				),
+				1,
+			)
+		# the page is the managers': a supervisor is not let in
+		with shot_on_failure(
+			logged_in_page(self.browser, self.server.url, SUPERVISOR), "repair-page-refused"
+		) as page:
+			page.goto(f"{self.server.url}/app/sla-repair")
+			expect(page.locator(".page-content, .layout-main")).to_contain_text(
+				re.compile("Not Permitted|not permitted")
+			)
+			expect(page.locator(".ts-sla-repair-moves")).to_have_count(0)

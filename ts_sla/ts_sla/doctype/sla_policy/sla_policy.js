@@ -7,5 +7,12 @@ frappe.ui.form.on("SLA Policy", {
 				frappe.require("/assets/ts_sla/js/whatif.js", () => ts_sla.whatif.simulate(frm, "policy"))
 			);
 		}
+		if (!frm.is_new() && frm.perm[0] && frm.perm[0].write) {
+			// preview and repair this policy's open tickets on the SLA Repair page
+			frm.add_custom_button(__("Repair Open Tickets"), () => {
+				frappe.route_options = { sla_policy: frm.doc.name };
+				frappe.set_route("sla-repair");
+			});
+		}
 	},
 });

@@ -22,6 +22,11 @@ frappe.ui.form.on("Support Calendar", {
 			frm.add_custom_button(__("Simulate"), () =>
 				frappe.require("/assets/ts_sla/js/whatif.js", () => ts_sla.whatif.simulate(frm, "calendar"))
 			);
+			// preview and repair the open tickets on this calendar on the SLA Repair page
+			frm.add_custom_button(__("Repair Open Tickets"), () => {
+				frappe.route_options = { support_calendar: frm.doc.name };
+				frappe.set_route("sla-repair");
+			});
 		}
 	},
 	holiday_country(frm) {
