@@ -61,6 +61,8 @@ doc_events = {
 	"Issue": {"after_insert": "ts_sla.services.issues.on_issue_insert"},
 	# a ticket's assignment changes only through its Assign action
 	"ToDo": {"validate": "ts_sla.services.lifecycle.check_todo"},
+	# support staff land on the Technical Support workspace after login
+	"User": {"validate": "ts_sla.services.staff.land_on_workspace"},
 }
 
 # Desk assets: realtime SLA alerts

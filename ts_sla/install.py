@@ -67,6 +67,10 @@ def before_uninstall() -> None:
 	for job in frappe.get_all("Scheduled Job Type", filters={"method": ("like", "ts_sla.%")}, pluck="name"):
 		frappe.db.delete("Scheduled Job Log", {"scheduled_job_type": job})
 		frappe.delete_doc("Scheduled Job Type", job, ignore_permissions=True, force=True)
+	user = frappe.qb.DocType("User")  # no default workspace that will be gone
+	frappe.qb.update(user).set(user.default_workspace, None).where(
+		user.default_workspace == "Technical Support"
+	).run()
 	for role in ROLES:
 		if frappe.db.exists("Role", role):
 			frappe.db.delete("Has Role", {"role": role})

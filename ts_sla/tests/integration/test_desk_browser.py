@@ -287,8 +287,8 @@ class TestDeskInBrowser(TSSLATestCase):
 	def test_every_support_role_sees_every_card_and_chart(self):
 		for user in (AGENT, ENGINEER, SUPERVISOR, MANAGER):
 			with self.subTest(user=user):
-				page = self.page_for(user)
-				page.goto(f"{self.server.url}/app/technical-support")
+				# after login each lands on the workspace (their default one: services.staff)
+				page = logged_in_page(self.browser, self.server.url, user, after="**/app/technical-support")
 				page.wait_for_selector(".number-widget-box")
 				page.wait_for_function("document.querySelectorAll('.number-widget-box .number').length >= 5")
 				self.assertEqual(page.locator(".number-widget-box").count(), 5)
