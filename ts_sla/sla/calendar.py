@@ -36,7 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -561,15 +561,36 @@ class SupportCalendar:
 		self._days[ordinal] = result
 		return result
 
+	def blocks(self, ordinal: int) -> Iterator[tuple[int, tuple[Interval, ...], int]]:
+		"""From a date on, ``(next date, working intervals, their total)`` a date at a time, in real-time order.
+
+		A date's intervals come before the next date's, except around a repeated hour: a range running past
+		midnight into a night whose clocks fall back ends on the second pass, after the next date's own range
+		began on the first (both passes work). Such dates come as one block, their intervals merged.
+		"""
+		while True:
+			intervals, total = self.day(ordinal)
+			ordinal += 1
+			while intervals:
+				following = self.day(ordinal)[0]
+				if not following or following[0][0] >= intervals[-1][1]:
+					break
+				intervals = _merge_intervals(intervals + following)
+				total = sum(e - s for s, e in intervals)
+				ordinal += 1
+			yield ordinal, intervals, total
+
 	def working_intervals(self, start: int, end: int) -> Iterable[Interval]:
 		"""Working intervals clipped to ``[start, end)``, in order and without overlap."""
-		cursor = start
-		for ordinal in range(self.ordinal(start) - 1, self.ordinal(end) + 1):
-			for s, e in self.day(ordinal)[0]:
+		cursor, last = start, self.ordinal(end)
+		for after, intervals, _total in self.blocks(self.ordinal(start) - 1):
+			for s, e in intervals:
 				s, e = max(s, cursor), min(e, end)
 				if s < e:
 					yield s, e
 					cursor = e
+			if after > last:
+				return
 
 	def add(self, start: int, amount: int, pauses: Sequence[Interval] = ()) -> int:
 		"""The instant at which ``amount`` microseconds of working time, not paused, have passed."""
@@ -578,9 +599,9 @@ class SupportCalendar:
 		ordinal = self.ordinal(start) - 1
 		limit = ordinal + HORIZON_DAYS + 2
 		cursor, remaining = start, amount
-		while ordinal <= limit:
-			intervals, total = self.day(ordinal)
-			ordinal += 1
+		for after, intervals, total in self.blocks(ordinal):
+			if after > limit + 1:
+				break
 			if not intervals:
 				continue
 			if not pauses and total < remaining and intervals[0][0] >= cursor:
@@ -601,30 +622,31 @@ class SupportCalendar:
 		"""Working microseconds, not paused, in ``[start, end)``."""
 		if end <= start:
 			return 0
-		total, cursor = 0, start
-		for ordinal in range(self.ordinal(start) - 1, self.ordinal(end) + 1):
-			intervals, day_total = self.day(ordinal)
-			if not intervals:
-				continue
-			if not pauses and intervals[0][0] >= cursor and intervals[-1][1] <= end:
+		total, cursor, last = 0, start, self.ordinal(end)
+		for after, intervals, day_total in self.blocks(self.ordinal(start) - 1):
+			if intervals and not pauses and intervals[0][0] >= cursor and intervals[-1][1] <= end:
 				total += day_total
 				cursor = intervals[-1][1]
-				continue
-			for s, e in intervals:
-				s, e = max(s, cursor), min(e, end)
-				if s < e:
-					total += sum(pe - ps for ps, pe in subtract(s, e, pauses))
-					cursor = e
-		return total
+			else:
+				for s, e in intervals:
+					s, e = max(s, cursor), min(e, end)
+					if s < e:
+						total += sum(pe - ps for ps, pe in subtract(s, e, pauses))
+						cursor = e
+			if after > last:
+				return total
+		return total  # pragma: no cover - blocks() never ends
 
 	def next_interval(self, instant: int) -> Interval:
 		"""The first working interval ``(start, end)`` that ends after ``instant`` (it may start before it)."""
 		first = self.ordinal(instant) - 1
-		for ordinal in range(first, first + HORIZON_DAYS + 2):
-			for s, e in self.day(ordinal)[0]:
+		for after, intervals, _total in self.blocks(first):
+			for s, e in intervals:
 				if e > instant:
 					check_horizon(instant, s)
 					return s, e
+			if after >= first + HORIZON_DAYS + 2:
+				break
 		raise HorizonExceeded("No working time within 5 years after {start}", start=self.from_us(instant))
 
 	def next_working(self, instant: int) -> int:
@@ -657,6 +679,16 @@ class SupportCalendar:
 
 	def __repr__(self) -> str:
 		return f"SupportCalendar({self.name!r}, {self.timezone!r})"
+
+
+def _merge_intervals(intervals: Iterable[Interval]) -> tuple[Interval, ...]:
+	merged: list[Interval] = []
+	for start, end in sorted(intervals):
+		if merged and start <= merged[-1][1]:
+			merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+		else:
+			merged.append((start, end))
+	return tuple(merged)
 
 
 def _merge_spans(ranges: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:

@@ -387,3 +387,25 @@ def test_calendar_helpers():
 	assert not cal.is_working(cal.to_us(D(2023, 10, 28, 10)))
 	assert cal.between(start, start) == 0
 	assert elapsed(cal, D(2023, 10, 27, 17), D(2023, 10, 27, 16), Basis.CALENDAR) == 0
+
+
+def test_a_range_into_a_repeated_hour_and_the_next_days_range_both_count_in_order():
+	# Found by the reference comparison under load: Saturday 01:30 until Sunday 01:15, then Sunday 01:15-01:30,
+	# in New York on the night the clocks fall back (Sunday 2024-11-03 02:00 EDT -> 01:00 EST). Real time from
+	# 01:00 EDT: Saturday's range works until 01:15 EDT, Sunday's 01:15-01:30 EDT, then, after the repeat,
+	# Saturday's again 01:00-01:15 EST and Sunday's 01:15-01:30 EST. The dates' intervals interleave.
+	ny = ZoneInfo("America/New_York")
+	cal = SupportCalendar(
+		"Night desk", "America/New_York", {5: [("01:30", "01:15")], 6: [("01:15", "01:30")]}
+	)
+	start = D(2024, 11, 3, 1, 0)  # first pass, 05:00 UTC
+	utc = dt.timezone.utc
+	assert elapsed(cal, start, D(2024, 11, 3, 6, 1, tzinfo=utc), Basis.BUSINESS) == 31
+	assert elapsed(cal, start, D(2024, 11, 3, 6, 30, tzinfo=utc), Basis.BUSINESS) == 60
+	# the first pass's 01:15-01:30 EDT is working time, and a due counts it before the second pass
+	# (compared as UTC: Python never finds an ambiguous wall time equal to another zone's)
+	moment = next_working_moment(cal, D(2024, 11, 3, 5, 16, tzinfo=utc))
+	assert moment.astimezone(utc) == D(2024, 11, 3, 5, 16, tzinfo=utc)
+	assert due(cal, start, Target(31, Basis.BUSINESS)).astimezone(utc) == D(2024, 11, 3, 6, 1, tzinfo=utc)
+	assert due(cal, start, Target(45, Basis.BUSINESS)).astimezone(utc) == D(2024, 11, 3, 6, 15, tzinfo=utc)
+	assert due(cal, start, Target(45, Basis.BUSINESS)).tzinfo == ny
