@@ -121,6 +121,8 @@ def progress(doctype: str, name: str) -> dict | None:
 	"""The latest repair a change of this calendar or policy asked for: status (Queued, Running, Done),
 	tickets checked of the total, moved and failed; while queued, ``waiting_for_worker`` says that no
 	background worker listens on the long queue, so the repair will not start until one runs."""
+	# read from Redis each time: a poll in one process follows a job another process runs
+	frappe.local.cache.pop(frappe.cache.make_key(_progress_key(doctype, name)), None)
 	state = frappe.cache.get_value(_progress_key(doctype, name))
 	if state and state.get("at"):
 		state["age_seconds"] = round((now_datetime() - get_datetime(state["at"])).total_seconds())
