@@ -1,7 +1,7 @@
 """What-if endpoints: simulate a draft SLA Policy and/or Support Calendar over a period.
 
-Who may create an SLA Simulation simulates (Support Manager, System Manager and, read-only, Support
-Supervisor), on the rules they may read: a draft is never saved, so a supervisor tries a change to a policy
+Who may read SLA Simulations simulates (Support Manager, System Manager and, read-only, Support
+Supervisor; the records are made by the app, never through the REST API), on the rules they may read: a draft is never saved, so a supervisor tries a change to a policy
 or calendar they cannot edit. The work is in ``services.whatif``.
 """
 
@@ -14,7 +14,7 @@ from ts_sla.services import guard, jobs, whatif
 
 
 def _check(calendar: bool = False) -> None:
-	if not frappe.has_permission("SLA Simulation", "create"):
+	if not frappe.has_permission("SLA Simulation", "read"):
 		frappe.throw(_("Not permitted to run a simulation"), frappe.PermissionError, title=_("Not permitted"))
 	for doctype in ("SLA Policy", "Support Calendar") if calendar else ("SLA Policy",):
 		if not frappe.has_permission(doctype, "read"):

@@ -263,6 +263,12 @@ class TestWhatIf(TSSLATestCase):
 		self.assertEqual(started["status"], "Completed")
 		self.assertTrue(frappe.has_permission("SLA Simulation", "read", started["simulation"]))
 		self.assertEqual(api.simulation_status(started["simulation"])["status"], "Completed")
+		# the records are the app's: nobody but it writes one (a forged result would read as a real run)
+		forged = {"doctype": "SLA Simulation", "status": "Completed", "from_date": "2023-10-01"}
+		with self.assertRaises(frappe.PermissionError):
+			frappe.get_doc({**forged, "to_date": "2023-10-31"}).insert()
+		with self.assertRaises(frappe.PermissionError):
+			frappe.get_doc("SLA Simulation", started["simulation"]).save()
 		frappe.set_user("Administrator")
 		after = frappe.get_doc("SLA Policy", POLICY).as_dict()
 		self.assertEqual(

@@ -1,6 +1,6 @@
 frappe.ui.form.on("SLA Policy", {
 	refresh(frm) {
-		if (frappe.model.can_create("SLA Simulation")) {
+		if (frappe.model.can_read("SLA Simulation")) {
 			// what-if on the form's values, before (or without) saving them; on a read-only form (a Support
 			// Supervisor's) on targets typed in the dialog
 			frm.add_custom_button(__("Simulate"), () =>
