@@ -1,8 +1,9 @@
 """What-if endpoints: simulate a draft SLA Policy and/or Support Calendar over a period.
 
 Who may read SLA Simulations simulates (Support Manager, System Manager and, read-only, Support
-Supervisor; the records are made by the app, never through the REST API), on the rules they may read: a draft is never saved, so a supervisor tries a change to a policy
-or calendar they cannot edit. The work is in ``services.whatif``.
+Supervisor; the records are made by the app, never through the REST API), on the rules they may read: a
+draft is never saved, so a supervisor tries a change to a policy or calendar they cannot edit. The work is
+in ``services.whatif``.
 """
 
 from __future__ import annotations

@@ -517,7 +517,7 @@ class SupportCalendar:
 		cached = self._days.get(ordinal)
 		if cached is not None:
 			return cached
-		intervals: list[Interval] = []
+		intervals: Sequence[Interval] = ()
 		ranges = self.ranges_of(ordinal)
 		if ranges and ordinal not in self.extra:
 			# Fast path: a weekday (not a whole-day holiday, else it has no ranges) without a partial holiday
@@ -552,11 +552,7 @@ class SupportCalendar:
 			)
 			for hs, he in holes:
 				pieces = [p for s, e in pieces for p in ((s, min(e, hs)), (max(s, he), e)) if p[0] < p[1]]
-			for s, e in pieces:  # a range inside a skipped hour gave no piece
-				if intervals and s <= intervals[-1][1]:
-					intervals[-1] = (intervals[-1][0], max(e, intervals[-1][1]))
-				else:
-					intervals.append((s, e))
+			intervals = _merge_intervals(pieces)  # a range inside a skipped hour gave no piece
 		result = (tuple(intervals), sum(e - s for s, e in intervals))
 		self._days[ordinal] = result
 		return result
@@ -692,13 +688,7 @@ def _merge_intervals(intervals: Iterable[Interval]) -> tuple[Interval, ...]:
 
 
 def _merge_spans(ranges: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-	merged: list[tuple[int, int]] = []
-	for start, end in sorted(_span(*r) for r in ranges):
-		if merged and start <= merged[-1][1]:
-			merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-		else:
-			merged.append((start, end))
-	return tuple(merged)
+	return _merge_intervals(_span(*r) for r in ranges)
 
 
 def check_horizon(start: int, instant: int) -> int:
