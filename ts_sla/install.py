@@ -33,17 +33,22 @@ def after_install() -> None:
 	"""Insert the SPEC §3 defaults: calendar, policy, technical domains, settings."""
 	from ts_sla.setup.defaults import create_defaults
 	from ts_sla.setup.indexes import ensure_indexes
+	from ts_sla.setup.workspace import ensure_monitor_block
 
 	create_defaults()
 	ensure_indexes()
+	ensure_monitor_block()
 	erpnext.sync_custom_fields()
 
 
 def after_migrate() -> None:
-	"""Indexes, and the ERPNext Custom Fields (ERPNext may have been installed after ts_sla)."""
+	"""Indexes, the workspace's monitor block, and the ERPNext Custom Fields (ERPNext may have been installed
+	after ts_sla)."""
 	from ts_sla.setup.indexes import ensure_indexes
+	from ts_sla.setup.workspace import ensure_monitor_block
 
 	ensure_indexes()
+	ensure_monitor_block()
 	erpnext.sync_custom_fields()
 
 
@@ -57,8 +62,11 @@ def before_tests() -> None:
 
 def before_uninstall() -> None:
 	"""Remove what module-based uninstall would leave: our Custom Fields (on ERPNext's doctypes too), our
-	roles and records that link to our doctypes."""
+	roles, records that link to our doctypes and the workspace's monitor block."""
+	from ts_sla.setup.workspace import remove_monitor_block
+
 	erpnext.remove_custom_fields()
+	remove_monitor_block()
 	doctypes = frappe.get_all("DocType", filters={"module": MODULE}, pluck="name")
 	for doctype, field in DYNAMIC_REFERENCES:
 		if doctypes and frappe.db.table_exists(doctype) and frappe.db.has_column(doctype, field):

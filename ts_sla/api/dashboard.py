@@ -7,6 +7,7 @@ an engineer over their teams' tickets, staff over all (the same row-level rule a
 from __future__ import annotations
 
 import frappe
+from frappe import _
 from frappe.utils import add_days, get_datetime, today
 
 from ts_sla.services import permissions, review
@@ -29,16 +30,25 @@ def breached_this_week(filters: str | dict | None = None) -> dict:
 	return {"value": int(value or 0), "fieldtype": "Int"}
 
 
+def no_data(title: str) -> str:
+	"""What a number card shows for a figure that has nothing to stand on: a muted "—", not a coloured 0.
+	(A Custom card that returns text instead of ``{"value": ...}`` shows it as given.)"""
+	return f'<span class="text-muted" title="{frappe.utils.escape_html(title)}">—</span>'
+
+
 @frappe.whitelist()
-def average_satisfaction(filters: str | dict | None = None) -> dict:
-	"""Average satisfaction of the caller's readable tickets resolved in the last 30 days."""
+def average_satisfaction(filters: str | dict | None = None) -> dict | str:
+	"""Average satisfaction of the caller's readable tickets resolved in the last 30 days; ``no_data`` when
+	none of them was rated (an average of nothing is not 0)."""
 	condition = permissions.readable_condition()
 	value = frappe.db.sql(
 		"SELECT AVG(`customer_satisfaction`) FROM `tabSupport Ticket`"
 		f" WHERE `customer_satisfaction` > 0 AND `resolved_at` >= %s{_and(condition)}",  # nosemgrep
 		(get_datetime(add_days(today(), -30)),),
 	)[0][0]
-	return {"value": review.one_decimal(value or 0), "fieldtype": "Float"}  # as the review shows it
+	if value is None:
+		return no_data(_("No ticket resolved in the last 30 days was rated"))
+	return {"value": review.one_decimal(value), "fieldtype": "Float"}  # as the review shows it
 
 
 def weekly_series(kind: str, weeks: int = 12) -> dict:

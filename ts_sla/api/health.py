@@ -1,4 +1,5 @@
-"""Is the SLA monitor keeping up? For the settings form and external monitoring (Support / System Managers)."""
+"""Is the SLA monitor keeping up? Its figures for the settings form and external monitoring (Support / System
+Managers); whether it runs for every support role's workspace."""
 
 from __future__ import annotations
 
@@ -22,3 +23,13 @@ def monitor_health() -> dict:
 		# a GET is rolled back unless asked: keep the managers' notifications
 		frappe.local.flags.commit = True
 	return figures
+
+
+@frappe.whitelist(methods=["GET"])
+def monitor_state() -> dict:
+	"""Whether the monitor runs and keeps up (status, last tick, backlog, lag), for every support role: the
+	Technical Support workspace says when it is stopped or lagging. ``may_read_figures`` tells whether the
+	caller may read ``monitor_health``. Reading it alerts nobody and writes nothing."""
+	if not health.may_see_state():
+		frappe.throw(_("Only support staff read whether the SLA monitor runs"), frappe.PermissionError)
+	return {**health.state(), "may_read_figures": health.may_read()}

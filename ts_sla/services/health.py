@@ -22,7 +22,7 @@ from frappe.query_builder.functions import Count, Min
 from frappe.utils import get_datetime, now_datetime
 
 from ts_sla.services import notifier, teams
-from ts_sla.services.states import FINAL, MANAGER
+from ts_sla.services.states import AGENT, ENGINEER, FINAL, MANAGER, SUPERVISOR
 
 #: The lag past which the Support Managers are told, and the silence after which the tick counts as stopped.
 LAG_LIMIT = dt.timedelta(minutes=5)
@@ -30,6 +30,8 @@ STOPPED_AFTER = dt.timedelta(minutes=5)
 OK, LAGGING, STOPPED = "OK", "Lagging", "Stopped"
 #: Who may read the figures (REST and the settings form).
 READERS = frozenset({MANAGER, "System Manager"})
+#: Who may read whether it runs (the workspace's monitor line): every support role.
+STATE_READERS = frozenset({AGENT, ENGINEER, SUPERVISOR, *READERS})
 
 TICK_STARTED = "ts_sla:monitor:tick_started"
 LAST_TICK = "ts_sla:monitor:last_tick"
@@ -82,9 +84,16 @@ def lag_seconds(now: dt.datetime, oldest: dt.datetime | None) -> int:
 	return max(0, int((now - oldest).total_seconds())) if oldest else 0
 
 
-def reading(now: dt.datetime | None = None) -> dict:
-	"""The figures and a status: Stopped when no tick started within ``STOPPED_AFTER``, else Lagging when
-	the lag passes ``LAG_LIMIT``, else OK. Times are the site's (system time zone) wall clock."""
+def may_see_state(user: str | None = None) -> bool:
+	"""Whether the monitor runs is every support role's business: their workspace says so."""
+	user = user or frappe.session.user
+	return user == "Administrator" or bool(STATE_READERS & set(frappe.get_roles(user)))
+
+
+def state(now: dt.datetime | None = None) -> dict:
+	"""Is the tick running and keeping up: a status (Stopped when no tick started within
+	``STOPPED_AFTER``, else Lagging when the lag passes ``LAG_LIMIT``, else OK), when the last tick started,
+	the due backlog and the lag. Times are the site's (system time zone) wall clock."""
 	now = now or now_datetime()
 	backlog, oldest = due(now)
 	lag = lag_seconds(now, oldest)
@@ -97,11 +106,18 @@ def reading(now: dt.datetime | None = None) -> dict:
 		"status": status,
 		"checked_at": _stamp(now),
 		"last_tick_at": started,
-		"last_tick": frappe.cache.get_value(LAST_TICK, expires=True),
 		"backlog": backlog,
 		"oldest_due_at": _stamp(oldest) if oldest else None,
 		"lag_seconds": lag,
 		"lag_limit_seconds": int(LAG_LIMIT.total_seconds()),
+	}
+
+
+def reading(now: dt.datetime | None = None) -> dict:
+	"""``state`` with the last tick's own figures and the mail set-up: what the managers read."""
+	return {
+		**state(now),
+		"last_tick": frappe.cache.get_value(LAST_TICK, expires=True),
 		# can the site email its notices (an outgoing Email Account), and what went unsent without one
 		"mail": notifier.mail_reading(),
 	}

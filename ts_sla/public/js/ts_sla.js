@@ -32,3 +32,70 @@ $(document).on("app_ready", () => {
 		frappe.utils.play_sound("alert");
 	});
 });
+
+// The Technical Support workspace's monitor line (Custom HTML Block "SLA Monitor Status", setup.workspace): is
+// the minute tick running, is it keeping up. Breach alerts and reminders depend on it, so a stopped or lagging
+// monitor is said in red or orange; a running one in one muted line.
+ts_sla.SUPPORT_ROLES = ["Support Agent", "Support Engineer", "Support Supervisor", "Support Manager", "System Manager"];
+ts_sla.monitor_line = function (state) {
+	const at = state.last_tick_at; // the system zone's wall clock, as every stored datetime
+	const since = at ? frappe.datetime.prettyDate(at) || frappe.datetime.str_to_user(at) : "";
+	if (state.status === "OK") {
+		return { colour: "green", title: __("SLA monitor running"), text: since ? __("Last check {0}", [since]) : "" };
+	}
+	const whom = state.may_read_figures
+		? __("Check that the scheduler and the background workers run (bench doctor).")
+		: __("Tell your Support Manager or system administrator.");
+	if (state.status === "Lagging") {
+		return {
+			colour: "orange",
+			title: __("SLA monitor lagging"),
+			text: __("{0} behind: {1} tickets wait for their check, so alerts arrive late.", [
+				ts_sla.duration(state.lag_seconds / 60),
+				state.backlog,
+			]) + " " + whom,
+		};
+	}
+	const stopped = since
+		? __("No check since {0}: breaches, reminders and escalations are not being sent.", [since])
+		: __("It has not run on this site yet: breaches, reminders and escalations are not being sent.");
+	return { colour: "red", title: __("SLA monitor stopped"), text: `${stopped} ${whom}` };
+};
+
+ts_sla.monitor_banner = function (root) {
+	const box = root && root.querySelector(".ts-sla-monitor");
+	if (!box || !frappe.user.has_role(ts_sla.SUPPORT_ROLES)) return;
+	frappe.call({ method: "ts_sla.api.health.monitor_state", type: "GET", quiet: true }).then((r) => {
+		const state = r && r.message;
+		if (!state) return;
+		const line = ts_sla.monitor_line(state);
+		const link = state.may_read_figures
+			? ` <a href="/app/ts-sla-settings">${frappe.utils.escape_html(__("Monitor Health"))}</a>`
+			: "";
+		box.dataset.status = state.status;
+		box.innerHTML = `<span class="indicator-pill ${line.colour}">${frappe.utils.escape_html(line.title)}</span>
+			<span class="ts-sla-monitor-text ${line.colour === "green" ? "text-muted" : ""}">${frappe.utils.escape_html(line.text)}</span>${link}`;
+	}).catch(() => {}); // frappe.call has said what went wrong; the line stays empty
+};
+
+// Count charts get whole-number y axes. Frappe Charts splits a y range whose top is 1 or 2 (or exactly 10)
+// into quarters (0, 0.25 … 1; 0, 2.5 … 10): a floor for the axis top avoids those tops (4 gives 0 1 2 3 4;
+// 12 gives 0 5 10 15 20). Every other top already divides into whole steps.
+ts_sla.COUNT_CHARTS = ["Tickets by Priority per Week"];
+ts_sla.count_axis_top = function (values) {
+	const top = Math.max(0, ...values.filter((v) => Number.isFinite(v)));
+	return top <= 2 ? 4 : top === 10 ? 12 : top;
+};
+if (frappe.widget?.widget_factory?.chart) {
+	const ChartWidget = frappe.widget.widget_factory.chart;
+	frappe.widget.widget_factory.chart = class extends ChartWidget {
+		get_chart_args() {
+			const args = super.get_chart_args();
+			if (ts_sla.COUNT_CHARTS.includes(this.chart_doc.name) && args.data?.datasets) {
+				const values = args.data.datasets.flatMap((d) => d.values || []);
+				args.axisOptions = { ...args.axisOptions, yAxisRange: { max: ts_sla.count_axis_top(values) } };
+			}
+			return args;
+		}
+	};
+}

@@ -285,6 +285,13 @@ class TestDeskInBrowser(TSSLATestCase):
 		return shown_dialog(page)
 
 	def test_every_support_role_sees_every_card_and_chart(self):
+		from ts_sla.services import health
+		from ts_sla.tests.utils import make_ticket
+
+		# one ticket this week: the count chart's top is 1, which Frappe Charts alone splits into quarters
+		make_ticket(subject=SUBJECT, technical_domain="System Operations")
+		frappe.cache.delete_value([health.TICK_STARTED, health.LAST_TICK])  # no tick: the monitor is stopped
+		frappe.db.commit()
 		for user in (AGENT, ENGINEER, SUPERVISOR, MANAGER):
 			with self.subTest(user=user):
 				# after login each lands on the workspace (their default one: services.staff)
@@ -293,12 +300,29 @@ class TestDeskInBrowser(TSSLATestCase):
 				page.wait_for_function("document.querySelectorAll('.number-widget-box .number').length >= 5")
 				self.assertEqual(page.locator(".number-widget-box").count(), 5)
 				self.assertEqual(page.locator(".dashboard-widget-box").count(), 2)
+				# the monitor line says it is stopped, and whom to tell; managers get the figures' link
+				monitor = page.locator(".ts-sla-monitor[data-status='Stopped']")
+				expect(monitor.locator(".indicator-pill.red")).to_have_text("SLA monitor stopped")
+				expect(monitor).to_contain_text("breaches, reminders and escalations are not being sent")
+				expect(monitor.locator("a[href='/app/ts-sla-settings']")).to_have_count(int(user == MANAGER))
 				page.wait_for_load_state("networkidle")  # the charts draw after their data arrives
+				counts = page.locator(".dashboard-widget-box", has_text="Tickets by Priority per Week")
+				expect(counts.locator("g.y.axis text").first).to_be_attached()
+				ticks = counts.locator("g.y.axis text").all_inner_texts()
+				self.assertTrue(ticks and all(re.fullmatch(r"\d+", t.strip()) for t in ticks), ticks)
 				expect(page.locator(".layout-main-section")).not_to_contain_text("Not Permitted")
 				self.assertEqual(page.errors, [])
 				if user == SUPERVISOR:
 					page.screenshot(path=str(ARTIFACTS / "workspace.png"), full_page=True)
 				page.context.close()
+		health.tick_started(frappe.utils.now_datetime())  # a tick started: running, in one muted line
+		page = logged_in_page(self.browser, self.server.url, AGENT, after="**/app/technical-support")
+		monitor = page.locator(".ts-sla-monitor[data-status='OK']")
+		expect(monitor.locator(".indicator-pill.green")).to_have_text("SLA monitor running")
+		expect(monitor).to_contain_text("Last check")
+		self.assertEqual(page.errors, [])
+		page.context.close()
+		frappe.cache.delete_value([health.TICK_STARTED])
 
 	def test_the_manager_reads_monitor_health_on_the_settings_form(self):
 		page = self.page_for(MANAGER)
@@ -536,6 +560,21 @@ class TestDeskInBrowser(TSSLATestCase):
 				self.assertLess(pills.nth(i).bounding_box()["height"], 30)
 			page.screenshot(path=str(ARTIFACTS / "support-ticket-form-zh.png"))
 			self.assertEqual(page.errors, [])
+			# the workspace's monitor line in Chinese too, on a phone as well
+			for width in (1400, 390):
+				page = self.page_for(SUPERVISOR, width=width, height=900)
+				page.goto(f"{self.server.url}/app/technical-support")
+				line = page.locator(".ts-sla-monitor[data-status]")
+				expect(line.locator(".indicator-pill")).to_have_text(
+					re.compile("^SLA 监控(已停止|运行中|滞后)$")
+				)
+				self.assertNotRegex(line.inner_text(), "[A-Za-z]{4,}", "an English word in the zh line")
+				self.assertLessEqual(
+					page.evaluate("document.documentElement.scrollWidth"), width, "sideways scrolling"
+				)
+				page.screenshot(path=str(ARTIFACTS / f"workspace-zh-{width}.png"), full_page=True)
+				self.assertEqual(page.errors, [])
+				page.context.close()
 		finally:
 			set_site_language("en")
 			for user, language in languages.items():

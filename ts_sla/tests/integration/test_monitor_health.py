@@ -158,6 +158,30 @@ class TestMonitorHealth(TSSLATestCase):
 		self.assertTrue(frappe.local.flags.commit)  # a GET keeps those notifications
 		frappe.local.flags.commit = False
 
+	def test_every_support_role_reads_whether_the_monitor_runs(self):
+		self.due_ticket("2023-10-25 12:00:00")  # long overdue: the state says so and alerts nobody
+		system_manager = make_user("monitor.admin@ts-sla.test", ["System Manager"])
+		for user in (*NOT_READERS[:3], MANAGER_USER, system_manager):
+			frappe.set_user(user)
+			state = api.monitor_state()
+			self.assertEqual(state["status"], health.STOPPED, user)  # nothing ticked in this test
+			self.assertIsNone(state["last_tick_at"])
+			self.assertGreaterEqual(state["backlog"], 1)
+			self.assertEqual(state["may_read_figures"], user in (MANAGER_USER, system_manager), user)
+			self.assertNotIn("mail", state)  # the managers' figures stay theirs
+			self.assertNotIn("last_tick", state)
+		for user in ("reporter@ts-sla.test", "Guest"):
+			frappe.set_user(user)
+			with self.assertRaises(frappe.PermissionError, msg=user):
+				api.monitor_state()
+		frappe.set_user("Administrator")
+		self.assertEqual(lag_alerts(MANAGER_USER), 0)  # reading the state tells nobody
+		self.assertFalse(frappe.local.flags.commit)
+		# a tick starts: running; the next reading more than five minutes on: stopped since then
+		health.tick_started(D(2023, 10, 25, 12, 30))
+		self.assertEqual(health.state(D(2023, 10, 25, 12, 31))["last_tick_at"], "2023-10-25 12:30:00")
+		self.assertEqual(health.state(D(2023, 10, 25, 12, 36))["status"], health.STOPPED)
+
 	def test_the_settings_form_shows_the_figures_to_managers(self):
 		frappe.set_user(MANAGER_USER)
 		settings = frappe.get_doc("TS SLA Settings")
@@ -181,3 +205,11 @@ class TestMonitorHealthOverHTTP(LiveServerCase):
 			session = self.server.session(user, PASSWORD) if user else self.server.session()
 			self.assertEqual(session.get(url, timeout=60).status_code, 403, user)
 		self.assertFalse(self.server.session(MANAGER_USER, PASSWORD).post(url, timeout=60).ok)  # GET only
+		url = f"{self.server.url}/api/method/ts_sla.api.health.monitor_state"
+		response = self.server.session("engineer@ts-sla.test", PASSWORD).get(url, timeout=60)
+		self.assertEqual(response.status_code, 200, response.text)
+		self.assertIn(response.json()["message"]["status"], (health.OK, health.LAGGING, health.STOPPED))
+		for user in ("reporter@ts-sla.test", None):
+			session = self.server.session(user, PASSWORD) if user else self.server.session()
+			self.assertEqual(session.get(url, timeout=60).status_code, 403, user)
+		self.assertFalse(self.server.session("engineer@ts-sla.test", PASSWORD).post(url, timeout=60).ok)

@@ -2,6 +2,7 @@
 draft, the quarterly reminder and who may run the reports."""
 
 import frappe
+from frappe.desk.desktop import get_desktop_page
 from frappe.desk.query_report import run as run_report
 from frappe.utils import get_datetime
 
@@ -304,6 +305,59 @@ class TestWorkspace(TSSLATestCase):
 		with self.assertRaises(frappe.PermissionError):
 			dashboard.breached_this_week()
 
+	def test_an_average_of_no_rating_is_a_dash_not_zero(self):
+		from ts_sla.api import dashboard
+		from ts_sla.tests.utils import make_ticket
+
+		frappe.db.sql("UPDATE `tabSupport Ticket` SET `customer_satisfaction` = 0")
+		empty = dashboard.average_satisfaction()
+		self.assertEqual(
+			empty, dashboard.no_data("No ticket resolved in the last 30 days was rated"), "nothing rated"
+		)
+		self.assertIn('class="text-muted"', empty)  # not in the card's green
+		name = make_ticket().name
+		frappe.db.set_value(
+			"Support Ticket", name, {"customer_satisfaction": 4, "resolved_at": frappe.utils.now_datetime()}
+		)
+		self.assertEqual(dashboard.average_satisfaction(), {"value": 4.0, "fieldtype": "Float"})
+		# rated, but resolved before the 30 days: nothing to average again
+		frappe.db.set_value("Support Ticket", name, "resolved_at", frappe.utils.add_days(None, -31))
+		self.assertEqual(dashboard.average_satisfaction(), empty)
+		frappe.set_user("Guest")
+		with self.assertRaises(frappe.PermissionError):
+			dashboard.average_satisfaction()
+
+	def test_the_workspace_shows_the_monitor_line_to_every_support_role(self):
+		from ts_sla.setup import workspace as setup
+
+		workspace = frappe.get_doc("Workspace", "Technical Support")
+		self.assertEqual([b.custom_block_name for b in workspace.custom_blocks], [setup.MONITOR_BLOCK])
+		self.assertIn(setup.MONITOR_BLOCK, workspace.content)
+		block = frappe.get_doc("Custom HTML Block", setup.MONITOR_BLOCK)
+		self.assertEqual({r.role for r in block.roles}, set(setup.ROLES))
+		self.assertIn("ts_sla.monitor_banner(root_element)", block.script)
+		# someone edits it: the next migrate puts back what the app ships, and a second run changes nothing
+		block.html = "<p>edited</p>"
+		block.save(ignore_permissions=True)
+		setup.ensure_monitor_block()
+		block = frappe.get_doc("Custom HTML Block", setup.MONITOR_BLOCK)
+		self.assertEqual(block.html, setup.BLOCK["html"])
+		modified = block.modified
+		setup.ensure_monitor_block()
+		self.assertEqual(frappe.db.get_value("Custom HTML Block", setup.MONITOR_BLOCK, "modified"), modified)
+		for user in (
+			"agent@ts-sla.test",
+			"engineer@ts-sla.test",
+			"supervisor@ts-sla.test",
+			"manager@ts-sla.test",
+		):
+			frappe.set_user(user)
+			page = get_desktop_page(
+				frappe.as_json({"name": "Technical Support", "title": "Technical Support"})
+			)
+			items = [b.custom_block_name for b in page["custom_blocks"]["items"]]
+			self.assertEqual(items, [setup.MONITOR_BLOCK], user)
+
 	def test_every_card_and_chart_is_visible_to_the_support_roles_and_answers(self):
 		from frappe.desk.doctype.number_card.number_card import get_result
 		from frappe.modules import scrub
@@ -317,7 +371,12 @@ class TestWorkspace(TSSLATestCase):
 					card = frappe.get_doc("Number Card", row.number_card_name)
 					self.assertTrue(card.has_permission("read"))
 					if card.type == "Custom":
-						self.assertIn("value", frappe.get_attr(card.method)())
+						figure = frappe.get_attr(card.method)()
+						# a figure, or the muted "—" of a figure with nothing to stand on
+						self.assertTrue(
+							(isinstance(figure, dict) and "value" in figure) or figure.endswith(">—</span>"),
+							figure,
+						)
 					else:
 						get_result(card.as_json(), card.filters_json)
 			for row in workspace.charts:
