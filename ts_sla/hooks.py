@@ -65,9 +65,10 @@ doc_events = {
 	"User": {"validate": "ts_sla.services.staff.land_on_workspace"},
 }
 
-# Desk assets: realtime SLA alerts
+# Desk assets: realtime SLA alerts, durations, the workspace's monitor line; the ticket list's column widths
 # --------------------------------
 app_include_js = "/assets/ts_sla/js/ts_sla.js"
+app_include_css = "/assets/ts_sla/css/ts_sla.css"
 # the forms whose changes repair open tickets follow that repair (kept apart from their own form scripts)
 doctype_js = {
 	"Support Calendar": "public/js/repair_progress.js",

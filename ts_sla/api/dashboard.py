@@ -48,7 +48,8 @@ def average_satisfaction(filters: str | dict | None = None) -> dict | str:
 	)[0][0]
 	if value is None:
 		return no_data(_("No ticket resolved in the last 30 days was rated"))
-	return {"value": review.one_decimal(value), "fieldtype": "Float"}  # as the review shows it
+	# as the review shows it: one decimal (4.3, not the site's float precision 4.300)
+	return {"value": review.one_decimal(value), "fieldtype": "Float", "precision": 1}
 
 
 def weekly_series(kind: str, weeks: int = 12) -> dict:

@@ -82,6 +82,7 @@ ts_sla.monitor_banner = function (root) {
 // into quarters (0, 0.25 … 1; 0, 2.5 … 10): a floor for the axis top avoids those tops (4 gives 0 1 2 3 4;
 // 12 gives 0 5 10 15 20). Every other top already divides into whole steps.
 ts_sla.COUNT_CHARTS = ["Tickets by Priority per Week"];
+ts_sla.CHARTS = [...ts_sla.COUNT_CHARTS, "SLA Met % per Week"];
 ts_sla.count_axis_top = function (values) {
 	const top = Math.max(0, ...values.filter((v) => Number.isFinite(v)));
 	return top <= 2 ? 4 : top === 10 ? 12 : top;
@@ -91,9 +92,12 @@ if (frappe.widget?.widget_factory?.chart) {
 	frappe.widget.widget_factory.chart = class extends ChartWidget {
 		get_chart_args() {
 			const args = super.get_chart_args();
+			if (!ts_sla.CHARTS.includes(this.chart_doc.name)) return args;
+			// whole-number axis labels in the reader's number format (100, not 100.00)
+			args.axisOptions = { ...args.axisOptions, numberFormatter: (v) => format_number(v, null, 0) };
 			if (ts_sla.COUNT_CHARTS.includes(this.chart_doc.name) && args.data?.datasets) {
 				const values = args.data.datasets.flatMap((d) => d.values || []);
-				args.axisOptions = { ...args.axisOptions, yAxisRange: { max: ts_sla.count_axis_top(values) } };
+				args.axisOptions.yAxisRange = { max: ts_sla.count_axis_top(values) };
 			}
 			return args;
 		}

@@ -310,6 +310,8 @@ class TestDeskInBrowser(TSSLATestCase):
 				expect(counts.locator("g.y.axis text").first).to_be_attached()
 				ticks = counts.locator("g.y.axis text").all_inner_texts()
 				self.assertTrue(ticks and all(re.fullmatch(r"\d+", t.strip()) for t in ticks), ticks)
+				weeks = counts.locator("g.x.axis text").all_inner_texts()  # whole dates, not "O ..."
+				self.assertTrue(weeks and not any("..." in w for w in weeks), weeks)
 				expect(page.locator(".layout-main-section")).not_to_contain_text("Not Permitted")
 				self.assertEqual(page.errors, [])
 				if user == SUPERVISOR:
@@ -406,15 +408,57 @@ class TestDeskInBrowser(TSSLATestCase):
 		overflow = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 		self.assertLessEqual(page.evaluate(overflow), 0)
 		expect(page.locator(".standard-filter-section")).to_be_hidden()  # folded away on a phone
+		# the row's pill says the priority and the time left, and ends inside the screen
+		row = page.locator(".list-row-container", has=page.locator(f"[data-name='{name}']")).first
+		pill = row.locator(".visible-xs .indicator-pill")
+		expect(pill).to_have_text(re.compile(r"^P[0-3] · .*(left|overdue)$"))
+		pill_box = pill.bounding_box()
+		self.assertLessEqual(pill_box["x"] + pill_box["width"], 390, "the pill runs past the screen")
 		page.screenshot(path=str(ARTIFACTS / "mobile-list.png"))
 		self.open_ticket(page, name)
 		page.wait_for_timeout(500)
 		self.assertLessEqual(page.evaluate(overflow), 0)
+		# the form head's status pill stops before the menu button instead of running under it
+		head_pill = page.locator(".page-head .title-area .indicator-pill").bounding_box()
+		menu = page.locator(".page-head .page-actions .menu-btn-group, .page-head .page-actions").first
+		self.assertLessEqual(head_pill["x"] + head_pill["width"], menu.bounding_box()["x"] + 1)
+		# a clock that has not stopped has no figure yet: "—", not 0
+		expect(
+			page.locator(".frappe-control[data-fieldname='response_business_minutes'] .control-value")
+		).to_have_text("—")
 		# the clocks table fits the screen (it scrolls inside its own box if it must, never the page)
 		box = page.locator(".ts-sla-clocks").bounding_box()
 		self.assertLessEqual(box["x"] + box["width"], 390 + 1)
 		page.locator(".ts-sla-clocks").scroll_into_view_if_needed()
 		page.screenshot(path=str(ARTIFACTS / "mobile-form.png"))
+		self.assertEqual(page.errors, [])
+
+	def test_the_list_shows_whole_ids_priority_and_time_left(self):
+		from ts_sla.tests.utils import make_ticket
+
+		name = make_ticket(subject=SUBJECT, technical_domain="System Operations").name
+		frappe.db.commit()
+		page = self.page_for(SUPERVISOR, width=1400)
+		page.goto(f"{self.server.url}/app/support-ticket?name={name}")
+		row = page.locator(".list-row-container", has=page.locator(f"[data-name='{name}']")).first
+		expect(row.locator(".ts-sla-id")).to_have_text(name)
+		# the whole ID, the time left and the priority fit their columns: nothing cut short
+		for cls in ("ts-sla-id", "ts-sla-next-due", "ts-sla-priority"):
+			cut = row.locator(f".{cls}").evaluate(
+				"e => e.parentElement.scrollWidth - e.parentElement.clientWidth"
+			)
+			self.assertLessEqual(cut, 0, cls)
+		expect(row.locator(".ts-sla-next-due")).to_have_text(re.compile("(left|overdue)$"))
+		expect(row.locator(".ts-sla-priority")).to_have_text(re.compile("^P[0-3]$"))
+		# the assignee's avatar names them on the row
+		assignee = frappe.db.get_value("Support Ticket", name, "assigned_to")
+		self.assertTrue(assignee)
+		expect(row.locator(f".list-assignments [data-filter*='{assignee}']")).to_have_count(1)
+		# header and rows line up: the ID heading sits over the IDs
+		head = page.locator(".list-row-head [data-sort-by='name']").bounding_box()
+		cell = row.locator(".ts-sla-id").bounding_box()
+		self.assertLess(abs(head["x"] - cell["x"]), 4)
+		page.screenshot(path=str(ARTIFACTS / "list-1400.png"))
 		self.assertEqual(page.errors, [])
 
 	def test_the_reports_show_full_ids_and_dates(self):

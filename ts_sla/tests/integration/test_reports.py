@@ -298,7 +298,8 @@ class TestWorkspace(TSSLATestCase):
 		for card in workspace.number_cards:
 			self.assertTrue(frappe.db.exists("Number Card", card.number_card_name))
 		self.assertEqual(dashboard.breached_this_week()["fieldtype"], "Int")
-		self.assertEqual(dashboard.average_satisfaction()["fieldtype"], "Float")
+		satisfaction = dashboard.average_satisfaction()
+		self.assertTrue(isinstance(satisfaction, str) or satisfaction["fieldtype"] == "Float", satisfaction)
 		self.assertEqual(len(priority_chart()["datasets"]), 4)
 		self.assertLessEqual(len(met_chart().get("labels", [])), 12)  # weeks with decided tickets only
 		frappe.set_user("Guest")
@@ -319,7 +320,9 @@ class TestWorkspace(TSSLATestCase):
 		frappe.db.set_value(
 			"Support Ticket", name, {"customer_satisfaction": 4, "resolved_at": frappe.utils.now_datetime()}
 		)
-		self.assertEqual(dashboard.average_satisfaction(), {"value": 4.0, "fieldtype": "Float"})
+		self.assertEqual(
+			dashboard.average_satisfaction(), {"value": 4.0, "fieldtype": "Float", "precision": 1}
+		)
 		# rated, but resolved before the 30 days: nothing to average again
 		frappe.db.set_value("Support Ticket", name, "resolved_at", frappe.utils.add_days(None, -31))
 		self.assertEqual(dashboard.average_satisfaction(), empty)

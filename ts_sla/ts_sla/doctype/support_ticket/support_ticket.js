@@ -248,6 +248,7 @@ const DUE_FIELDS = ["registration_due", "triage_due", "response_due", "resolutio
 
 frappe.ui.form.on("Support Ticket", {
 	refresh(frm) {
+		set_minute_formatters(frm);
 		hide_time_zones(frm);
 		frm.toggle_display(DUE_FIELDS, false);
 		if (frm.assign_to) {
@@ -288,11 +289,7 @@ frappe.ui.form.on("Support Ticket", {
 		}
 	},
 	setup(frm) {
-		// business minutes read as durations ("1 h 6 min"), not as floats
-		ts_sla.MINUTE_FIELDS.forEach((fieldname) => {
-			const field = frm.fields_dict[fieldname];
-			if (field) field.df.formatter = (value) => ts_sla.minutes(value);
-		});
+		set_minute_formatters(frm);
 	},
 	onload(frm) {
 		if (frm.is_new() && !frm.doc.received_at) {
@@ -307,6 +304,23 @@ frappe.ui.form.on("Support Ticket", {
 		fill_reporter(frm, { employee: frm.doc.employee });
 	},
 });
+
+// business minutes read as durations ("1 h 6 min"), not as floats; a clock that has not stopped has no figure
+// yet ("—", not 0). The fields exist only once the form is drawn: set on setup and again on refresh.
+const TS_MINUTE_STOPS = { response_business_minutes: "first_responded_at", resolution_business_minutes: "resolved_at" };
+function set_minute_formatters(frm) {
+	ts_sla.MINUTE_FIELDS.forEach((fieldname) => {
+		const field = frm.fields_dict[fieldname];
+		if (!field || field.df.ts_sla_formatted) return;
+		field.df.ts_sla_formatted = true;
+		field.df.formatter = (value, df, options, doc) => {
+			const stop = TS_MINUTE_STOPS[fieldname];
+			if (stop && !(doc || frm.doc)[stop]) return "—";
+			return ts_sla.minutes(value) || "—";
+		};
+		frm.refresh_field(fieldname);
+	});
+}
 
 function fill_reporter(frm, args) {
 	if (!Object.values(args)[0]) return;

@@ -9,6 +9,10 @@ function ts_minutes_left(value) {
 	return Math.round(moment(value).diff(moment(frappe.datetime.system_datetime()), "minutes", true));
 }
 
+function ts_on_phone_list() {
+	return window.matchMedia("(max-width: 767px)").matches && frappe.get_route()[0] === "List";
+}
+
 frappe.listview_settings["Support Ticket"] = {
 	add_fields: ["sla_state", "status", "priority", "next_due", "response_due", "resolution_due", "assigned_to"],
 	get_indicator(doc) {
@@ -17,6 +21,11 @@ frappe.listview_settings["Support Ticket"] = {
 		}
 		const colours = { "On Track": "green", "At Risk": "orange", Breached: "red", Paused: "blue", Met: "green" };
 		const state = doc.sla_state || "On Track";
+		if (ts_on_phone_list()) {
+			// a phone's list row has no columns: its pill says the priority and the time left (its colour the state)
+			const left = doc.next_due ? ts_sla.time_left(ts_minutes_left(doc.next_due)) : __(state);
+			return [`${doc.priority || ""} · ${left}`, colours[state] || "gray", `sla_state,=,${state}`];
+		}
 		return [`${__(doc.status)} · ${__(state)}`, colours[state] || "gray", `sla_state,=,${state}`];
 	},
 	formatters: {
@@ -24,15 +33,17 @@ frappe.listview_settings["Support Ticket"] = {
 		response_business_minutes: (value) => ts_sla.minutes(value),
 		resolution_business_minutes: (value) => ts_sla.minutes(value),
 		paused_minutes: (value) => ts_sla.minutes(value),
+		// the ID, priority and time left carry a class of their own: ts_sla.css keeps their columns' width
+		name: (value) => `<span class="ts-sla-id" style="white-space: nowrap">${frappe.utils.escape_html(value)}</span>`,
 		priority(value) {
 			if (!value) return "";
-			return `<span class="indicator-pill ${TS_PRIORITY_COLOURS[value] || "gray"}" style="white-space: nowrap">${frappe.utils.escape_html(value)}</span>`;
+			return `<span class="ts-sla-priority indicator-pill ${TS_PRIORITY_COLOURS[value] || "gray"}" style="white-space: nowrap">${frappe.utils.escape_html(value)}</span>`;
 		},
 		next_due(value) {
-			if (!value) return "—";
+			if (!value) return '<span class="ts-sla-next-due">—</span>';
 			const minutes = ts_minutes_left(value);
 			const colour = minutes < 0 ? "text-danger" : minutes < 60 ? "text-warning" : "text-muted";
-			return `<span class="${colour}" style="white-space: nowrap" title="${frappe.datetime.str_to_user(value)}">${ts_sla.time_left(minutes)}</span>`;
+			return `<span class="ts-sla-next-due ${colour}" style="white-space: nowrap" title="${frappe.datetime.str_to_user(value)}">${ts_sla.time_left(minutes)}</span>`;
 		},
 	},
 	onload(listview) {
