@@ -69,6 +69,8 @@ doc_events = {
 # --------------------------------
 app_include_js = "/assets/ts_sla/js/ts_sla.js"
 app_include_css = "/assets/ts_sla/css/ts_sla.css"
+# what the Desk's Bulk Edit must not offer on a ticket (fields only actions change)
+extend_bootinfo = ["ts_sla.services.guard.boot"]
 # the forms whose changes repair open tickets follow that repair (kept apart from their own form scripts)
 doctype_js = {
 	"Support Calendar": "public/js/repair_progress.js",

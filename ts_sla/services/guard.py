@@ -86,6 +86,18 @@ SERVER_FIELDS = (
 	"tick_claim",
 	"suggested_priority",
 )
+
+
+def action_only_fields() -> list[str]:
+	"""The fields of a saved ticket that nobody changes by editing it (only its actions, or the server)."""
+	return sorted({*SERVER_FIELDS, *DEADLINE_FIELDS, *OWNER_FIELDS, "external_ref"})
+
+
+def boot(bootinfo) -> None:
+	"""``extend_bootinfo``: the Desk's Bulk Edit leaves these fields out (support_ticket_list.js)."""
+	bootinfo.ts_sla_action_only_fields = action_only_fields()
+
+
 #: Server fields a save outside an action leaves as they are stored (the monitor writes them meanwhile).
 KEPT_FIELDS = (*sla.COMPUTED_FIELDS, "tick_claim")
 #: Child tables whose rows only actions add.

@@ -465,6 +465,35 @@ class TestDeskInBrowser(TSSLATestCase):
 		page.screenshot(path=str(ARTIFACTS / "list-1400.png"))
 		self.assertEqual(page.errors, [])
 
+	def test_bulk_edit_offers_only_what_an_edit_may_change(self):
+		from ts_sla.services.guard import action_only_fields
+		from ts_sla.tests.utils import make_ticket
+
+		name = make_ticket(subject=SUBJECT, technical_domain="System Operations").name
+		frappe.db.commit()
+		page = self.page_for(SUPERVISOR, width=1400)
+		page.goto(f"{self.server.url}/app/support-ticket?name={name}")
+		row = page.locator(".list-row-container", has=page.locator(f"[data-name='{name}']")).first
+		row.locator(".list-row-checkbox").check()
+		page.locator(".page-actions .actions-btn-group > button").click()
+		page.locator(".actions-btn-group .dropdown-item", has_text="Edit").first.click()
+		dialog = shown_dialog(page)
+		expect(dialog.locator(".modal-title")).to_have_text("Bulk Edit")
+		offered = dialog.locator("[data-fieldname='field'] select option").all_text_contents()
+		labels = {
+			frappe.get_meta("Support Ticket").get_label(f)
+			for f in action_only_fields()
+			if frappe.get_meta("Support Ticket").get_field(f)
+		}
+		self.assertIn("Subject", offered)
+		self.assertEqual(labels & set(offered), set(), "fields only actions change")
+		page.keyboard.press("Escape")
+		# the new-ticket form still lets the agent of this browser set priority and domain (nothing stayed read-only)
+		page.goto(f"{self.server.url}/app/support-ticket/new")
+		page.wait_for_selector("[data-fieldname='priority'] select")
+		expect(page.locator("[data-fieldname='priority'] select")).to_be_enabled()
+		self.assertEqual(page.errors, [])
+
 	def test_the_reports_show_full_ids_and_dates(self):
 		from ts_sla.tests.utils import make_ticket
 

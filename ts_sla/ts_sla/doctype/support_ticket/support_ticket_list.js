@@ -13,6 +13,29 @@ function ts_on_phone_list() {
 	return window.matchMedia("(max-width: 767px)").matches && frappe.get_route()[0] === "List";
 }
 
+// Frappe's Bulk Edit offers every field a new ticket may fill in; on saved tickets, status, priority, owner,
+// deadlines and the server's figures change only through the actions (services.guard refuses the rest). While
+// its dialog is built, those fields read as read-only, so it offers only what an edit may change.
+function keep_bulk_edit_to_editable_fields(listview) {
+	const label = __("Edit", null, "Button in list view actions menu");
+	const edit = (listview.actions_menu_items || []).find((item) => item.label === label);
+	const kept = new Set(frappe.boot.ts_sla_action_only_fields || []);
+	if (!edit || !kept.size) return;
+	const $link = listview.page.actions
+		.find(".menu-item-label")
+		.filter((i, el) => el.textContent.trim() === label)
+		.closest("a");
+	$link.off("click").on("click", () => {
+		const fields = frappe.meta.get_docfields("Support Ticket").filter((df) => kept.has(df.fieldname) && !df.read_only);
+		fields.forEach((df) => (df.read_only = 1));
+		try {
+			return edit.action();
+		} finally {
+			fields.forEach((df) => (df.read_only = 0));
+		}
+	});
+}
+
 frappe.listview_settings["Support Ticket"] = {
 	add_fields: ["sla_state", "status", "priority", "next_due", "response_due", "resolution_due", "assigned_to"],
 	get_indicator(doc) {
@@ -53,6 +76,7 @@ frappe.listview_settings["Support Ticket"] = {
 			standard.hide();
 			listview.page.add_menu_item(__("Show or Hide Filters"), () => standard.toggle());
 		}
+		keep_bulk_edit_to_editable_fields(listview);
 		const add = (label, filters) =>
 			listview.page.add_inner_button(label, () => {
 				listview.filter_area.clear(false).then(() => listview.filter_area.add(filters));
