@@ -25,7 +25,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import flt, get_datetime, getdate, now_datetime
 
-from ts_sla.services import sla
+from ts_sla.services import permissions, sla
 from ts_sla.services.clocks import HORIZON_DAYS, system_zone
 from ts_sla.services.policy import find_policy
 from ts_sla.services.states import DEADLINE_FIELDS, FINAL, OWNER_FIELDS, TRANSITIONS
@@ -469,11 +469,16 @@ def protect_server_fields(doc) -> None:
 	for field in (*DEADLINE_FIELDS, *OWNER_FIELDS, "external_ref"):
 		df = doc.meta.get_field(field)
 		if _norm(df, doc.get(field)) != _norm(df, before.get(field)):
-			action = _("Assign") if field in OWNER_FIELDS else _("Reclassify")
+			action = "assign" if field in OWNER_FIELDS else "reclassify"
+			label = _("Assign") if action == "assign" else _("Reclassify")
+			if permissions.ACTIONS[action][1](before, frappe.session.user):
+				message = _("{0} changes only through the {1} action, with a reason")
+			else:  # not pointed to an action they lack: who takes it
+				message = _(
+					"{0} changes only through the {1} action, which a Support Agent or Supervisor takes"
+				)
 			frappe.throw(
-				_("{0} changes only through the {1} action, with a reason").format(
-					_(doc.meta.get_label(field)), action
-				),
+				message.format(_(doc.meta.get_label(field)), label),
 				frappe.PermissionError,
 				title=_("Use an action"),
 			)

@@ -89,6 +89,28 @@ class TestActionPermissions(TSSLATestCase):
 						self.assertEqual(after, before)
 					frappe.db.rollback()
 
+	def test_an_edit_outside_the_actions_names_the_action_and_who_takes_it(self):
+		name = make_ticket(support_team="System Operations Team", assigned_to=ENGINEER).name
+		before = frappe.db.get_value("Support Ticket", name, ["modified", "priority"], as_dict=True)
+		for user, says in (
+			(ENGINEER, "which a Support Agent or Supervisor takes"),  # the engineer cannot reclassify
+			(SUPERVISOR, "with a reason"),
+			(AGENT, "with a reason"),
+		):
+			with self.subTest(user=user):
+				frappe.set_user(user)
+				doc = frappe.get_doc("Support Ticket", name)
+				doc.priority = "P0" if doc.priority != "P0" else "P3"
+				with self.assertRaises(frappe.PermissionError) as refused:
+					doc.save()
+				self.assertIn("Reclassify", str(refused.exception))
+				self.assertIn(says, str(refused.exception))
+				frappe.set_user("Administrator")
+				self.assertEqual(
+					frappe.db.get_value("Support Ticket", name, ["modified", "priority"], as_dict=True),
+					before,
+				)
+
 	def test_who_sees_which_tickets(self):
 		mine = make_ticket(reporter_user=REPORTER, support_team="System Operations Team")
 		theirs = make_ticket(reporter_user=STRANGER, support_team=None, technical_domain="Network")
