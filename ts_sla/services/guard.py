@@ -88,9 +88,13 @@ SERVER_FIELDS = (
 )
 
 
+#: Fields a saved ticket changes only through an action (Assign or Reclassify), never by an edit.
+ACTION_FIELDS = (*DEADLINE_FIELDS, *OWNER_FIELDS, "external_ref")
+
+
 def action_only_fields() -> list[str]:
 	"""The fields of a saved ticket that nobody changes by editing it (only its actions, or the server)."""
-	return sorted({*SERVER_FIELDS, *DEADLINE_FIELDS, *OWNER_FIELDS, "external_ref"})
+	return sorted({*SERVER_FIELDS, *ACTION_FIELDS})
 
 
 def boot(bootinfo) -> None:
@@ -466,7 +470,7 @@ def protect_server_fields(doc) -> None:
 				),
 				title=_("Read-only field"),
 			)
-	for field in (*DEADLINE_FIELDS, *OWNER_FIELDS, "external_ref"):
+	for field in ACTION_FIELDS:
 		df = doc.meta.get_field(field)
 		if _norm(df, doc.get(field)) != _norm(df, before.get(field)):
 			action = "assign" if field in OWNER_FIELDS else "reclassify"

@@ -4,7 +4,7 @@ made (and kept as the app ships it) after install and after every migrate, and r
 
 import frappe
 
-from ts_sla.services.states import AGENT, ENGINEER, MANAGER, SUPERVISOR
+from ts_sla.services.health import STATE_READERS
 
 MONITOR_BLOCK = "SLA Monitor Status"
 BLOCK = {
@@ -15,7 +15,8 @@ BLOCK = {
 	" min-height: 28px; padding: 2px 4px; font-size: var(--text-sm); }",
 	"private": 0,
 }
-ROLES = (AGENT, ENGINEER, SUPERVISOR, MANAGER, "System Manager")
+#: the block shows to those who may read the state it draws
+ROLES = tuple(sorted(STATE_READERS))
 
 
 def ensure_monitor_block() -> None:
