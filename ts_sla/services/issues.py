@@ -24,7 +24,8 @@ import frappe
 from frappe import _
 from frappe.utils import get_datetime, now_datetime
 
-from ts_sla.services import erpnext, reporters
+from ts_sla.services import erpnext, notes, reporters
+from ts_sla.services.notes import Note
 from ts_sla.services.states import CANCELLED, CLOSED, CONFIRMED, DEFAULT_PRIORITY, PRIORITIES, RESOLVED
 
 TICKET, ISSUE, SETTINGS = "Support Ticket", "Issue", "TS SLA Settings"
@@ -107,8 +108,8 @@ def create_from_issue(issue_name: str) -> str:
 	ticket.flags.ts_from_issue = issue.name
 	ticket.insert(ignore_permissions=True)  # checked by the caller (button) or the site's setting (automatic)
 	issue.db_set("support_ticket", ticket.name, update_modified=False)  # the Issue itself is not re-saved
-	issue.add_comment(
-		"Info", _("Registered as Support Ticket {0} (priority {1}).").format(ticket.name, ticket.priority)
+	notes.comment(
+		issue, Note("Registered as Support Ticket {0} (priority {1}).", ticket.name, ticket.priority)
 	)
 	return ticket.name
 
@@ -127,9 +128,7 @@ def on_issue_insert(issue, method=None) -> None:
 		frappe.db.rollback(save_point="ts_sla_issue")
 		frappe.clear_last_message()
 		frappe.log_error(title=_("Support Ticket not registered for Issue {0}").format(issue.name))
-		issue.add_comment(
-			"Info", _("No Support Ticket could be registered for this Issue; see the Error Log.")
-		)
+		notes.comment(issue, Note("No Support Ticket could be registered for this Issue; see the Error Log."))
 
 
 def check_link(ticket) -> None:
@@ -186,9 +185,9 @@ def follow_ticket(ticket) -> None:
 		frappe.log_error(
 			title=_("Issue {0} did not follow Support Ticket {1}").format(issue.name, ticket.name)
 		)
-		ticket.add_comment(
-			"Info",
-			_("ERPNext Issue {0} could not be set to {1}; see the Error Log.").format(issue.name, _(target)),
+		notes.comment(
+			ticket,
+			Note("ERPNext Issue {0} could not be set to {1}; see the Error Log.", issue.name, Note(target)),
 		)
 
 

@@ -15,8 +15,9 @@ import frappe
 from frappe import _
 from frappe.utils import cint, get_datetime, now_datetime
 
-from ts_sla.services import guard, jobs, notifier, routing, sla, teams
+from ts_sla.services import guard, jobs, notes, notifier, routing, sla, teams
 from ts_sla.services.clocks import naive
+from ts_sla.services.notes import Note
 from ts_sla.services.states import DEADLINE_FIELDS, EXTENDABLE, FINAL, PRIORITIES, WORKING
 
 
@@ -28,12 +29,12 @@ def _required(value, label: str) -> str:
 	return value
 
 
-def _save(ticket, action: str, comment: str | None = None) -> None:
+def _save(ticket, action: str, comment: Note | None = None) -> None:
 	"""Save the action's changes; the controller's validate recomputes deadlines and states."""
 	ticket.flags.ts_action = action
 	ticket.save(ignore_permissions=True)  # the caller checked the action's permission
 	if comment:
-		ticket.add_comment("Info", comment)
+		notes.comment(ticket, comment)
 
 
 def _now() -> dt.datetime:
@@ -60,7 +61,7 @@ def check_assignee(user, team: str | None, tier: str | None = None) -> None:
 
 
 def assign(
-	ticket, user: str, tier: str | None = None, team: str | None = None, note: str | None = None
+	ticket, user: str, tier: str | None = None, team: str | None = None, note: str | Note | None = None
 ) -> None:
 	"""Assign the ticket to an engineer through Frappe's assignment (ToDo), keeping the ticket's fields in step.
 
@@ -68,12 +69,13 @@ def assign(
 	someone needs a note saying why."""
 	from frappe.desk.form import assign_to
 
-	guard.check_text(note, "Note")
+	if not isinstance(note, Note):  # a note the monitor wrote is its own
+		guard.check_text(note, "Note")
 	if team and not frappe.db.exists("Support Team", team):
 		frappe.throw(_("Support Team {0} not found").format(team), title=_("Invalid team"))
 	check_assignee(user, team or ticket.support_team, tier)
 	previous = ticket.assigned_to
-	if previous and previous != user and not (note or "").strip():
+	if previous and previous != user and not str(note or "").strip():
 		frappe.throw(
 			_("Say why the ticket moves from {0} to {1}").format(previous, user), title=_("Reason required")
 		)
@@ -93,11 +95,11 @@ def assign(
 	if ticket.status == "New":
 		ticket.status = "Assigned"
 	text = (
-		_("Reassigned from {0} to {1}").format(previous, user)
+		Note("Reassigned from {0} to {1}", previous, user)
 		if previous and previous != user
-		else _("Assigned to {0}").format(user)
+		else Note("Assigned to {0}", user)
 	)
-	_save(ticket, "assign", f"{text}{': ' + note if note else ''}")
+	_save(ticket, "assign", Note("{0}: {1}", text, note) if note else text)
 
 
 @contextmanager
@@ -227,7 +229,7 @@ def respond(ticket, note: str | None = None, reply: str | None = None) -> None:
 	if not ticket.first_responded_at:
 		ticket.first_responded_at = _now()
 	ticket.status = "In Progress"
-	_save(ticket, "respond", _("First response: {0}").format(note) if note else _("First response given"))
+	_save(ticket, "respond", Note("First response: {0}", note) if note else Note("First response given"))
 	if reply and reply.strip():
 		notifier.public_reply(ticket, reply)
 
@@ -281,7 +283,7 @@ def pause(ticket, reason: str | None = None) -> None:
 		},
 	)
 	ticket.status = "Waiting for Customer"
-	_save(ticket, "wait_for_customer", _("Waiting for customer: {0}").format(reason) if reason else None)
+	_save(ticket, "wait_for_customer", Note("Waiting for customer: {0}", reason) if reason else None)
 
 
 def _close_open_pause(ticket, at: dt.datetime) -> None:
@@ -295,7 +297,7 @@ def resume(ticket, note: str | None = None, at: dt.datetime | None = None) -> No
 	"""The customer answered: the pause ends ``at`` (now unless given, e.g. an emailed reply's time)."""
 	_close_open_pause(ticket, at or _now())
 	ticket.status = "In Progress"
-	_save(ticket, "resume", _("Resumed: {0}").format(note) if note else _("Resumed"))
+	_save(ticket, "resume", Note("Resumed: {0}", note) if note else Note("Resumed"))
 
 
 # -- extensions ---------------------------------------------------------------------------------------------
@@ -389,7 +391,7 @@ def decide_extension(ticket, approve: bool, row_name: str | None = None, note: s
 	extension.decided_by, extension.decided_at, extension.decision_note = frappe.session.user, now, note
 	if not approve:
 		extension.status = "Rejected"
-		_save(ticket, "decide_extension", _("Extension rejected{0}").format(": " + note if note else ""))
+		_save(ticket, "decide_extension", Note("Extension rejected{0}", ": " + note if note else ""))
 		notifier.extension_decided(ticket, extension)
 		return
 	extension.status = "Approved"
@@ -459,7 +461,7 @@ def resolve(ticket, resolution_summary: str, resolution_result: str, root_cause:
 			"business_minutes": sla.resolution_minutes(ticket, get_datetime(started), now),
 		},
 	)
-	_save(ticket, "resolve", _("Resolved: {0}").format(ticket.resolution_summary))
+	_save(ticket, "resolve", Note("Resolved: {0}", ticket.resolution_summary))
 
 
 def confirm(ticket, note: str | None = None, on_behalf: bool = False) -> None:
@@ -469,11 +471,11 @@ def confirm(ticket, note: str | None = None, on_behalf: bool = False) -> None:
 	ticket.confirmation_note = note
 	ticket.status = "Confirmed"
 	who = (
-		_("on behalf of the reporter by {0}").format(frappe.session.user)
+		Note("on behalf of the reporter by {0}", frappe.session.user)
 		if on_behalf
-		else _("by the reporter")
+		else Note("by the reporter")
 	)
-	_save(ticket, "confirm", _("Resolution confirmed {0}{1}").format(who, ": " + note if note else ""))
+	_save(ticket, "confirm", Note("Resolution confirmed {0}{1}", who, ": " + note if note else ""))
 
 
 def reject_resolution(ticket, reason: str, on_behalf: bool = False) -> None:
@@ -497,8 +499,8 @@ def reject_resolution(ticket, reason: str, on_behalf: bool = False) -> None:
 		ticket.cycles[-1].rejected_at = now
 		ticket.cycles[-1].reject_reason = reason
 	ticket.status = "In Progress"
-	who = _("on behalf of the reporter") if on_behalf else _("by the reporter")
-	_save(ticket, "reject_resolution", _("Fix rejected {0}: {1}").format(who, reason))
+	who = Note("on behalf of the reporter") if on_behalf else Note("by the reporter")
+	_save(ticket, "reject_resolution", Note("Fix rejected {0}: {1}", who, reason))
 
 
 def rate(ticket, satisfaction: int, comment: str | None = None) -> None:
@@ -517,7 +519,7 @@ def rate(ticket, satisfaction: int, comment: str | None = None) -> None:
 		)
 	ticket.customer_satisfaction = score
 	ticket.satisfaction_comment = comment
-	_save(ticket, "rate", _("Satisfaction rated {0}/5").format(score))
+	_save(ticket, "rate", Note("Satisfaction rated {0}/5", score))
 
 
 def follow_up_due(ticket) -> dt.datetime:
@@ -552,7 +554,7 @@ def cancel(ticket, reason: str) -> None:
 	ticket.cancel_reason = _required(reason, "Cancellation Reason")
 	_close_open_pause(ticket, _now())
 	ticket.status = "Cancelled"
-	_save(ticket, "cancel", _("Cancelled: {0}").format(ticket.cancel_reason))
+	_save(ticket, "cancel", Note("Cancelled: {0}", ticket.cancel_reason))
 
 
 def answer_by_link(ticket, decision: str, reason: str | None = None) -> str:
@@ -602,8 +604,8 @@ def prepare_registration(ticket) -> None:
 def after_registration(ticket) -> None:
 	"""After the insert (same transaction): the triage warning on the timeline; the rest after commit."""
 	if ticket.flags.ts_triage_warning:
-		ticket.add_comment("Info", ticket.flags.ts_triage_warning)
-		frappe.msgprint(ticket.flags.ts_triage_warning, title=_("Triage needed"), indicator="orange")
+		notes.comment(ticket, ticket.flags.ts_triage_warning)
+		frappe.msgprint(str(ticket.flags.ts_triage_warning), title=_("Triage needed"), indicator="orange")
 	if ticket.assigned_to and ticket.flags.ts_routed:  # the rule's line, not the registrar's
 		frappe.get_doc(
 			{
@@ -611,13 +613,13 @@ def after_registration(ticket) -> None:
 				"comment_type": "Info",
 				"reference_doctype": ticket.doctype,
 				"reference_name": ticket.name,
-				"content": _("Assigned to {0}: routed by technical domain").format(ticket.assigned_to),
+				"content": Note("Assigned to {0}: routed by technical domain", ticket.assigned_to).content(),
 				"comment_email": "Administrator",
 				"owner": "Administrator",
 			}
 		).insert(ignore_permissions=True)
 	elif ticket.assigned_to:
-		ticket.add_comment("Info", _("Assigned to {0} at registration").format(ticket.assigned_to))
+		notes.comment(ticket, Note("Assigned to {0} at registration", ticket.assigned_to))
 	if ticket.registration_pending:
 		routed = bool(ticket.flags.ts_routed)
 		frappe.db.after_commit.add(lambda name=ticket.name: complete_registration(name, by_rule=routed))

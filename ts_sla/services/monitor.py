@@ -35,8 +35,9 @@ from frappe.model.naming import set_new_name
 from frappe.query_builder import DocType
 from frappe.utils import cint, get_datetime, get_time, now, now_datetime
 
-from ts_sla.services import health, jobs, lifecycle, notifier, routing, sla, teams
+from ts_sla.services import health, jobs, lifecycle, notes, notifier, routing, sla, teams
 from ts_sla.services.clocks import aware, get_calendar, naive
+from ts_sla.services.notes import Note
 from ts_sla.services.states import FINAL, RESOLVED, WORKING
 from ts_sla.services.teams import active_members, on_duty
 
@@ -554,12 +555,12 @@ class Told:
 
 	def __init__(self, ticket):
 		self.ticket, self.queue = ticket, notify_queue()
-		self.events: list[tuple[str, str]] = []  # (subject, message) of each event fired
+		self.events: list[tuple[str, Note | str]] = []  # (subject, message) of each event fired
 		self.whom: dict[str, list[int]] = {}
 		self.doc = ticket if isinstance(ticket, Document) else None
 		self.acted = False
 
-	def add(self, subject: str, message: str, recipients: list[str]) -> None:
+	def add(self, subject: str, message: Note | str, recipients: list[str]) -> None:
 		self.events.append((subject, message))
 		for user in recipients:
 			self.whom.setdefault(user, []).append(len(self.events) - 1)
@@ -583,8 +584,8 @@ class Told:
 				subject = _("{0} SLA events: {1} ({2})").format(
 					len(indexes), self.ticket.subject, self.ticket.name
 				)
-				message = "<br>".join(self.events[i][1] for i in indexes)
-			notices.append((sorted(users), subject, message))
+				message = "<br>".join(notes.text_of(self.events[i][1]) for i in indexes)
+			notices.append((sorted(users), subject, notes.text_of(message)))
 		return notices
 
 	def flush(self) -> None:
@@ -593,10 +594,10 @@ class Told:
 			return
 		messages = [m for _s, m in self.events]
 		content = (
-			_("SLA event: {0}").format(messages[0])
+			Note("SLA event: {0}", messages[0])
 			if len(messages) == 1
-			else _("SLA events: {0}").format("; ".join(messages))
-		)
+			else Note("SLA events: {0}", Note.join(messages, "; "))
+		).content()
 		# an Info comment's controller only sanitizes (this text is the monitor's own) and announces changes
 		# to the comments, likes and attachments an open form shows (not Info): the row alone, written at
 		# once or with the rest of its group's (``group_writes``)
@@ -799,7 +800,7 @@ def fire(ticket, occurrence, now: dt.datetime, known: set | None = None, told: T
 					"priority": ticket.priority,
 					"support_team": ticket.support_team,
 					"recipients": ", ".join(recipients),
-					"message": message,
+					"message": str(message),
 					"event_key": key,
 					"notified": 0 if quiet else 1,
 					"notice_pending": 1 if told.queue and recipients else 0,
@@ -825,13 +826,17 @@ def fire(ticket, occurrence, now: dt.datetime, known: set | None = None, told: T
 	return fired
 
 
-def describe(ticket, occurrence) -> str:
+def describe(ticket, occurrence) -> Note:
 	if occurrence.kind == "Reminder":
-		return _("{0} reminder for {1}: due {2}").format(
-			_(occurrence.clock), ticket.name, naive(occurrence.due)
+		return Note(
+			"{0} reminder for {1}: due {2}", Note(occurrence.clock), ticket.name, naive(occurrence.due)
 		)
-	return _("{0} clock of {1} reached {2}% (due {3})").format(
-		_(occurrence.clock), ticket.name, f"{occurrence.threshold:g}", naive(occurrence.due)
+	return Note(
+		"{0} clock of {1} reached {2}% (due {3})",
+		Note(occurrence.clock),
+		ticket.name,
+		f"{occurrence.threshold:g}",
+		naive(occurrence.due),
 	)
 
 
@@ -873,10 +878,10 @@ def act(ticket, action: str, occurrence) -> str:
 				engineer,
 				tier=tier,
 				team=team,
-				note=_("escalated: {0}").format(describe(ticket, occurrence)),
+				note=Note("escalated: {0}", describe(ticket, occurrence)),
 			)
 		elif warning:
-			ticket.add_comment("Info", warning)
+			notes.comment(ticket, warning)
 		return (
 			_("reassigned to {0} ({1})").format(engineer, tier)
 			if engineer

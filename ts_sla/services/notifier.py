@@ -17,7 +17,8 @@ import requests
 from frappe import _
 from frappe.utils import get_fullname, get_url_to_form
 
-from ts_sla.services import confirmation
+from ts_sla.services import confirmation, notes
+from ts_sla.services.notes import Note
 from ts_sla.services.teams import active_members, on_duty, supervisors_of
 
 ROBOT_ATTEMPTS = 3
@@ -394,10 +395,11 @@ def p0_alarm(ticket) -> list[str]:
 	)
 	told = notify(leads + engineers, subject, message, ticket)
 	robot(f"{subject}\n{message}\n{get_url_to_form('Support Ticket', ticket.name)}")
-	ticket.add_comment(
-		"Info",
-		_("P0 emergency response started; notified {0}").format(
-			", ".join(told) or _("nobody (no one on duty)")
+	notes.comment(
+		ticket,
+		Note(
+			"P0 emergency response started; notified {0}",
+			", ".join(told) if told else Note("nobody (no one on duty)"),
 		),
 	)
 	return told

@@ -102,7 +102,7 @@ def why(ticket) -> str:
 	found = matching(ticket)
 	mine = next((policy for _rank, policy in found if policy.name == name), None)
 	if mine is None:
-		return _("SLA Policy {0} was set on the ticket (not chosen by its applicability).").format(name)
+		return _("SLA Policy {0} was set on the ticket (not chosen by its applicability).").format(_(name))
 	conditions = []
 	for field in customer_rules():
 		value = mine.get(field)
@@ -124,10 +124,10 @@ def why(ticket) -> str:
 		if found[0][1].name == name and mine.is_default:
 			return _(
 				"SLA Policy {0} applies: it is the default policy and no more specific policy matches."
-			).format(name)
-		return _("SLA Policy {0} applies to every ticket.").format(name)
+			).format(_(name))
+		return _("SLA Policy {0} applies to every ticket.").format(_(name))
 	others = len(found) - 1
-	text = _("SLA Policy {0} chosen by its rule: {1}.").format(name, ", ".join(conditions))
+	text = _("SLA Policy {0} chosen by its rule: {1}.").format(_(name), ", ".join(conditions))
 	if others > 0 and found[0][1].name == name:
 		text += " " + _("It is the most specific of {0} matching policies.").format(len(found))
 	return text

@@ -19,7 +19,8 @@ from frappe.utils import format_datetime, get_datetime, get_system_timezone, now
 from frappe.utils.caching import request_cache
 from frappe.utils.html_utils import sanitize_html
 
-from ts_sla.services import erpnext, guard, lifecycle, permissions, reporters, sla
+from ts_sla.services import erpnext, guard, lifecycle, notes, permissions, reporters, sla
+from ts_sla.services.notes import Note
 from ts_sla.services.states import FINAL, PRIORITIES, WAITING
 
 #: What a reporter may type when opening a ticket (the rest is the support team's to set).
@@ -271,10 +272,12 @@ def note_suggestion(ticket) -> None:
 		return
 	ticket.db_set("suggested_priority", suggested, update_modified=False)
 	if suggested != ticket.priority:
-		ticket.add_comment(
-			"Info",
-			_("The reporter suggests {0}; confirm it or keep {1} with Reclassify.").format(
-				suggested, ticket.priority
+		notes.comment(
+			ticket,
+			Note(
+				"The reporter suggests {0}; confirm it or keep {1} with Reclassify.",
+				suggested,
+				ticket.priority,
 			),
 		)
 

@@ -19,8 +19,9 @@ import frappe
 from frappe import _
 from frappe.utils import cint, flt, get_datetime, get_time, getdate, now_datetime
 
-from ts_sla.services import jobs, monitor, sla
+from ts_sla.services import jobs, monitor, notes, sla
 from ts_sla.services.clocks import clear_calendar_cache
+from ts_sla.services.notes import Note
 from ts_sla.services.states import NEW, WORKING
 
 #: Statuses whose clocks still run: the only tickets a repair rewrites.
@@ -51,7 +52,7 @@ def repair_tickets(
 	names: list[str] | None = None,
 	calendar: str | None = None,
 	policy: str | None = None,
-	reason: str = "",
+	reason: Note | str = "",
 	commit: bool = False,
 	source: tuple[str, str] | list | None = None,
 ) -> dict:
@@ -131,7 +132,7 @@ def progress(doctype: str, name: str) -> dict | None:
 	return state
 
 
-def repair_one(name: str, reason: str = "") -> list[str]:
+def repair_one(name: str, reason: Note | str = "") -> list[str]:
 	"""Recompute one ticket; when a due time moved, save it with a timeline note. Returns the moved fields."""
 	ticket = frappe.get_doc("Support Ticket", name, for_update=True)
 	if ticket.status not in REPAIRABLE:
@@ -144,13 +145,13 @@ def repair_one(name: str, reason: str = "") -> list[str]:
 	ticket.flags.ts_system = True  # a recompute, not an edit: the server-kept fields may change
 	ticket.save(ignore_permissions=True)  # the controller recomputes the same deadlines and states
 	label = ticket.meta.get_label
-	dues = "; ".join(
-		_("{0} {1} → {2}").format(_(label(f)), before[f] or "—", ticket.get(f) or "—") for f in moved
+	dues = Note.join(
+		Note("{0} {1} → {2}", Note(label(f)), before[f] or "—", ticket.get(f) or "—") for f in moved
 	)
-	note = _("Deadlines recomputed: {0}.").format(dues)
+	note = Note("Deadlines recomputed: {0}.", dues)
 	if reason:
-		note += " " + _("Why: {0}").format(reason)
-	ticket.add_comment("Info", note)
+		note = Note("{0} {1}", note, Note("Why: {0}", reason))
+	notes.comment(ticket, note)
 	monitor.check_ticket(
 		name
 	)  # a clock the change leaves breached records its SLA Event now, not at the tick
@@ -210,7 +211,7 @@ def enqueue(
 	names: list[str] | None = None,
 	calendar: str | None = None,
 	policy: str | None = None,
-	reason: str = "",
+	reason: Note | str = "",
 	now: bool = False,
 	source: tuple[str, str] | None = None,
 ) -> dict | None:
@@ -314,20 +315,20 @@ def policy_changes(doc) -> list[str]:
 	return changed
 
 
-def policy_change_labels(doc, changed: list) -> list[str]:
+def policy_change_labels(doc, changed: list) -> list[Note]:
 	"""The words for ``policy_changes``: field labels, and "P2 resolution", "P4 added" for the rows."""
 	words = {
-		"triage": _("triage"),
-		"response": _("response"),
-		"resolution": _("resolution"),
-		"hard limit": _("hard limit"),
-		"added": _("added"),
-		"removed": _("removed"),
+		"triage": Note("triage"),
+		"response": Note("response"),
+		"resolution": Note("resolution"),
+		"hard limit": Note("hard limit"),
+		"added": Note("added"),
+		"removed": Note("removed"),
 	}
 	return [
-		_("{0} {1}").format(item[0], words[item[1]])
+		Note("{0} {1}", item[0], words[item[1]])
 		if isinstance(item, tuple)
-		else _(doc.meta.get_label(item))
+		else Note(doc.meta.get_label(item))
 		for item in changed
 	]
 

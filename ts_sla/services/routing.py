@@ -6,8 +6,8 @@ as for any document.
 from __future__ import annotations
 
 import frappe
-from frappe import _
 
+from ts_sla.services.notes import Note
 from ts_sla.services.states import WORKING
 from ts_sla.services.teams import active_members, team_for_domain
 
@@ -38,7 +38,7 @@ def pick_engineer(team: str, tier: str = "L2") -> str | None:
 	return chosen
 
 
-def choose(ticket, tier: str = "L2") -> tuple[str | None, str | None, str | None]:
+def choose(ticket, tier: str = "L2") -> tuple[str | None, str | None, Note | None]:
 	"""(team, engineer, warning) for a ticket: its team (or the team of its domain) and that team's next
 	active engineer of the tier; a warning saying why nobody could be chosen."""
 	team = ticket.support_team or team_for_domain(ticket.technical_domain)
@@ -46,8 +46,10 @@ def choose(ticket, tier: str = "L2") -> tuple[str | None, str | None, str | None
 		return (
 			None,
 			None,
-			_("No Support Team serves the technical domain {0}: assign ticket {1} by hand").format(
-				ticket.technical_domain or _("(none)"), ticket.name
+			Note(
+				"No Support Team serves the technical domain {0}: assign ticket {1} by hand",
+				Note(ticket.technical_domain or "(none)"),
+				ticket.name,
 			),
 		)
 	engineer = pick_engineer(team, tier)
@@ -55,8 +57,11 @@ def choose(ticket, tier: str = "L2") -> tuple[str | None, str | None, str | None
 		return (
 			team,
 			None,
-			_("Support Team {0} has no active {1} engineer: assign ticket {2} by hand").format(
-				team, tier, ticket.name
+			Note(
+				"Support Team {0} has no active {1} engineer: assign ticket {2} by hand",
+				team,
+				tier,
+				ticket.name,
 			),
 		)
 	return team, engineer, None

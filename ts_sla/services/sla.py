@@ -16,6 +16,7 @@ from frappe import _
 from frappe.utils import get_system_timezone, now_datetime
 
 from ts_sla.services.clocks import aware, engine_error, get_calendar, make_target, naive
+from ts_sla.services.notes import Note
 from ts_sla.services.policy import find_policy, priority_row, why
 from ts_sla.services.states import (
 	CANCELLED,
@@ -215,20 +216,31 @@ def recompute(ticket) -> None:
 	if not changed:
 		return
 	label = ticket.meta.get_label
-	what = "; ".join(
-		_("{0}: {1} → {2}").format(_(label(f)), before.get(f) or "—", ticket.get(f) or "—") for f in changed
-	)
-	dues = "; ".join(
-		_("{0} {1} → {2}").format(_(label(f)), before.get(f) or "—", ticket.get(f) or "—")
+	what = Note.join(Note("{0}: {1} → {2}", Note(label(f)), *_names(f, before, ticket)) for f in changed)
+	moved = [
+		f
 		for f in ("response_due", "resolution_due", "resolution_limit")
 		if str(before.get(f) or "") != str(ticket.get(f) or "")
+	]
+	dues = Note.join(
+		Note("{0} {1} → {2}", Note(label(f)), before.get(f) or "—", ticket.get(f) or "—") for f in moved
 	)
-	note = _("Deadlines recomputed because {0} changed. {1}").format(
-		what, dues or _("The due times did not move.")
+	note = Note(
+		"Deadlines recomputed because {0} changed. {1}",
+		what,
+		dues if moved else Note("The due times did not move."),
 	)
 	if ticket.flags.ts_reason:
-		note += " " + _("Reason: {0}").format(ticket.flags.ts_reason)
+		note = Note("{0} {1}", note, Note("Reason: {0}", ticket.flags.ts_reason))
 	ticket.flags.sla_change_note = note
+
+
+def _names(field: str, before, ticket) -> tuple:
+	"""A recomputing field's old and new value: a policy or calendar as its (translated) name."""
+	values = (before.get(field) or "—", ticket.get(field) or "—")
+	if field in ("sla_policy", "support_calendar"):
+		return tuple(Note(v) if v != "—" else v for v in values)
+	return values
 
 
 def refresh(ticket, now: dt.datetime | None = None) -> None:

@@ -44,6 +44,8 @@ class Message:
 		def value(item: object) -> str:
 			if isinstance(item, Message):
 				return item.render(translate)
+			if isinstance(item, Term):
+				return translate(str(item))
 			if isinstance(item, list | tuple):
 				return ", ".join(value(i) for i in item)
 			return str(item)
@@ -52,6 +54,10 @@ class Message:
 
 	def __str__(self) -> str:
 		return self.render()
+
+
+class Term(str):
+	"""A name the reader's language may translate (a calendar's, say): translated, never formatted."""
 
 
 def join(parts: Sequence[Message], separator: str) -> Message:
@@ -172,7 +178,7 @@ def explain(
 			{
 				"label": label,
 				"target": format_target(target),
-				"calendar": calendar.name,
+				"calendar": Term(calendar.name),
 				"timezone": calendar.timezone,
 			},
 		)

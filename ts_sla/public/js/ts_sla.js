@@ -103,3 +103,35 @@ if (frappe.widget?.widget_factory?.chart) {
 		}
 	};
 }
+
+// The app's timeline notes (services.notes) are stored as text in the site's language followed by a marker
+// with the note's English template and arguments; the form's timeline shows them in the reader's language.
+ts_sla.note_text = function (note) {
+	const args = (note.a || []).map((a) => (typeof a === "string" ? a : ts_sla.note_text(a)));
+	return args.length ? __(note.m, args) : __(note.m);
+};
+ts_sla.note_html = function (content) {
+	if (typeof content !== "string" || !content.includes("data-ts-note")) return content;
+	// parsed inert (DOMParser runs nothing and loads nothing); the note's text is escaped again
+	const marks = new DOMParser().parseFromString(content, "text/html").querySelectorAll("[data-ts-note]");
+	try {
+		return frappe.utils.escape_html(ts_sla.note_text(JSON.parse(marks[marks.length - 1].dataset.tsNote)));
+	} catch (e) {
+		return content; // not a note of this app's making: shown as stored
+	}
+};
+if (frappe.ui.form?.FormTimeline && !frappe.ui.form.FormTimeline.prototype.ts_sla_notes) {
+	const Timeline = frappe.ui.form.FormTimeline;
+	const info_contents = Timeline.prototype.get_info_timeline_contents;
+	Timeline.prototype.ts_sla_notes = true;
+	Timeline.prototype.get_info_timeline_contents = function () {
+		const logs = this.doc_info?.info_logs || [];
+		const stored = logs.map((log) => log.content);
+		logs.forEach((log) => (log.content = ts_sla.note_html(log.content)));
+		try {
+			return info_contents.call(this);
+		} finally {
+			logs.forEach((log, i) => (log.content = stored[i]));
+		}
+	};
+}

@@ -1,5 +1,6 @@
 """Every message the app writes for a reader has its Chinese in ``translations/zh.csv``: each literal passed
-to ``_()`` in the Python and to ``__()`` in the JavaScript and HTML (an English string in a zh Desk is a
+to ``_()`` or ``Note()`` (a timeline note, ``services.notes``) in the Python and to ``__()`` in the JavaScript
+and HTML (an English string in a zh Desk is a
 defect). Read from the source, so no site is needed."""
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def python_messages() -> dict[str, str]:
 			if (
 				isinstance(node, ast.Call)
 				and isinstance(node.func, ast.Name)
-				and node.func.id == "_"
+				and node.func.id in ("_", "Note")
 				and node.args
 				and isinstance(node.args[0], ast.Constant)
 				and isinstance(node.args[0].value, str)
@@ -59,6 +60,7 @@ def js_messages() -> dict[str, str]:
 def test_the_extraction_finds_the_messages():
 	# a broken pattern would find nothing and let every message through
 	assert "Only a Support Manager repairs tickets" in python_messages()
+	assert "Assigned to {0}: routed by technical domain" in python_messages()  # a Note
 	assert "Repair Open Tickets" in js_messages()
 	assert "Queued, waiting for a background worker (none is running)" in js_messages()
 

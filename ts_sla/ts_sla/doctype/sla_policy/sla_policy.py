@@ -6,6 +6,7 @@ from frappe.utils import getdate
 
 from ts_sla.services import guard, repair
 from ts_sla.services.clocks import make_target
+from ts_sla.services.notes import Note
 
 PRIORITIES = ("P0", "P1", "P2", "P3")
 
@@ -37,7 +38,7 @@ class SLAPolicy(guard.CheckedDocument):
 		if not changed:
 			return
 		labels = repair.policy_change_labels(self, changed)
-		reason = _("SLA Policy {0} changed ({1})").format(self.name, ", ".join(labels))
+		reason = Note("SLA Policy {0} changed ({1})", Note(self.name), Note.join(labels, ", "))
 		self.flags.repair_result = repair.enqueue(
 			policy=self.name, reason=reason, now=bool(self.flags.repair_now)
 		)

@@ -6,6 +6,7 @@ from frappe import _
 
 from ts_sla.services import guard, holiday_sources, repair
 from ts_sla.services.clocks import calendar_from_doc, clear_calendar_cache, engine_error
+from ts_sla.services.notes import Note
 from ts_sla.sla import SLAError
 
 
@@ -32,11 +33,13 @@ class SupportCalendar(guard.CheckedDocument):
 		changed = repair.calendar_changes(self)
 		if not changed:
 			return
-		reason = _("Support Calendar {0} changed ({1})").format(
-			self.name, ", ".join(_(self.meta.get_label(f)) for f in changed)
+		reason = Note(
+			"Support Calendar {0} changed ({1})",
+			Note(self.name),
+			Note.join((Note(self.meta.get_label(f)) for f in changed), ", "),
 		)
 		if self.flags.ts_reason:
-			reason += ": " + self.flags.ts_reason
+			reason = Note("{0}: {1}", reason, self.flags.ts_reason)
 		self.flags.repair_result = repair.enqueue(
 			calendar=self.name, reason=reason, now=bool(self.flags.repair_now)
 		)

@@ -4,7 +4,18 @@ input checks and the protection of server-kept fields and rows from services.gua
 import frappe
 from frappe.utils import now_datetime
 
-from ts_sla.services import guard, issues, lifecycle, monitor, naming, permissions, portal, reporters, sla
+from ts_sla.services import (
+	guard,
+	issues,
+	lifecycle,
+	monitor,
+	naming,
+	notes,
+	permissions,
+	portal,
+	reporters,
+	sla,
+)
 from ts_sla.services.states import DEFAULT_PRIORITY, FINAL
 
 
@@ -47,7 +58,7 @@ class SupportTicket(guard.CheckedDocument):
 
 	def on_update(self):
 		if self.flags.sla_change_note:
-			self.add_comment("Info", self.flags.pop("sla_change_note"))
+			notes.comment(self, self.flags.pop("sla_change_note"))
 		if self.status in FINAL and self.has_value_changed("status"):
 			lifecycle.close_assignments(self)
 		issues.follow_ticket(self)  # an ERPNext Issue registered as this ticket follows its status
