@@ -17,7 +17,7 @@ from frappe.utils import cint, get_datetime, now_datetime
 
 from ts_sla.services import guard, jobs, notes, notifier, routing, sla, teams
 from ts_sla.services.clocks import naive
-from ts_sla.services.notes import Note
+from ts_sla.services.notes import Note, shown_value
 from ts_sla.services.states import DEADLINE_FIELDS, EXTENDABLE, FINAL, PRIORITIES, WORKING
 
 
@@ -213,11 +213,14 @@ def reclassify(ticket, reason: str, changes: dict) -> list[str]:
 	if "sla_policy" in changed and not frappe.db.get_value("SLA Policy", ticket.sla_policy, "enabled"):
 		frappe.throw(_("SLA Policy {0} is not enabled").format(ticket.sla_policy), title=_("Invalid policy"))
 	ticket.flags.ts_reason = reason
-	summary = "; ".join(f"{_(ticket.meta.get_label(f))}: {ticket.get(f)}" for f in changed)
+	summary = Note.join(
+		(Note("{0}: {1}", Note(ticket.meta.get_label(f)), shown_value(f, ticket.get(f))) for f in changed),
+		"; ",
+	)
 	_save(
 		ticket,
 		"reclassify",
-		_("Reclassified by {0} ({1}). Reason: {2}").format(frappe.session.user, summary, reason),
+		Note("Reclassified by {0} ({1}). Reason: {2}", frappe.session.user, summary, reason),
 	)
 	return changed
 
@@ -343,9 +346,7 @@ def request_extension(
 		},
 	)
 	ticket.delay_reason = reason
-	_save(
-		ticket, "request_extension", _("Extension of the {0} clock requested: {1}").format(_(clock), reason)
-	)
+	_save(ticket, "request_extension", Note("Extension of the {0} clock requested: {1}", Note(clock), reason))
 	notifier.extension_requested(ticket, ticket.extensions[-1])
 
 
@@ -400,8 +401,11 @@ def decide_extension(ticket, approve: bool, row_name: str | None = None, note: s
 	_save(
 		ticket,
 		"decide_extension",
-		_("Extension approved: the {0} clock is now due {1}{2}").format(
-			_(extension.clock), extension.new_due, ": " + note if note else ""
+		Note(
+			"Extension approved: the {0} clock is now due {1}{2}",
+			Note(extension.clock),
+			extension.new_due,
+			": " + note if note else "",
 		),
 	)
 	notifier.extension_decided(ticket, extension)
@@ -425,7 +429,7 @@ def fulfil_collaboration(ticket, request: str | None = None, note: str | None = 
 	_save(
 		ticket,
 		"fulfil_collaboration",
-		_("Team {0} delivered what was asked{1}").format(row.support_team, ": " + note if note else ""),
+		Note("Team {0} delivered what was asked{1}", row.support_team, ": " + note if note else ""),
 	)
 
 
@@ -546,7 +550,7 @@ def close(ticket, review_note: str | None = None, override_reason: str | None = 
 	_save(
 		ticket,
 		"close",
-		_("Closed by {0}{1}").format(frappe.session.user, ": " + review_note if review_note else ""),
+		Note("Closed by {0}{1}", frappe.session.user, ": " + review_note if review_note else ""),
 	)
 
 

@@ -71,6 +71,15 @@ class Note:
 		return hash(json.dumps(self.data()))
 
 
+#: Fields whose values are names of records the site translates (the shipped domains, policy, calendar).
+NAMED_FIELDS = ("technical_domain", "sla_policy", "support_calendar")
+
+
+def shown_value(field: str, value) -> Note | str:
+	"""A field's value in a note: a translated record's name as a term, anything else as it is."""
+	return Note(value) if field in NAMED_FIELDS and value else value
+
+
 def site_language() -> str:
 	return frappe.db.get_default("lang") or "en"
 

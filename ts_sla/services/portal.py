@@ -11,6 +11,7 @@ chosen here: the response and resolution clocks (not the team's internal intake 
 from __future__ import annotations
 
 import base64
+import functools
 from zoneinfo import ZoneInfo
 
 import frappe
@@ -25,6 +26,8 @@ from ts_sla.services.states import FINAL, PRIORITIES, WAITING
 
 #: What a reporter may type when opening a ticket (the rest is the support team's to set).
 INTAKE = ("subject", "description", "problem_type", "technical_domain", "contact_method", "contact_detail")
+#: What a reporter must say (the rest has defaults: contact by email to their address).
+REQUIRED = ("subject", "description", "problem_type")
 #: The clocks a reporter sees: their answer and their fix, not the team's registration and triage.
 REPORTER_CLOCKS = ("response", "resolution")
 #: The indicator colours the portal's pages use (as the Desk's list and form do).
@@ -218,6 +221,21 @@ def _reporter_type(user: str) -> str:
 	)
 
 
+@functools.cache
+def _script_messages() -> tuple[str, ...]:
+	"""The messages of the portal's script (``__()`` in support_portal.js), read once per process."""
+	from frappe.translate import get_messages_from_file
+
+	path = frappe.get_app_path("ts_sla", "public", "js", "support_portal.js")
+	return tuple(dict.fromkeys(message for _path, message, _context, _line in get_messages_from_file(path)))
+
+
+def script_messages() -> str:
+	"""The portal script's messages in the reader's language, as JSON for its page (a website page has no
+	Desk boot to carry translations: Frappe's web forms pass theirs the same way)."""
+	return frappe.as_json({message: _(message) for message in _script_messages()}, indent=None)
+
+
 def create_ticket(values: dict, files: list | None = None) -> str:
 	"""A ticket opened by its reporter on the portal: the intake a reporter can know, the priority only as a
 	suggestion (the ticket starts at the documented default until the first line confirms it)."""
@@ -231,8 +249,16 @@ def create_ticket(values: dict, files: list | None = None) -> str:
 		frappe.throw(
 			_("A reporter cannot set {0}").format(", ".join(sorted(unknown))), title=_("Invalid value")
 		)
+	meta = frappe.get_meta("Support Ticket")
 	for field in INTAKE:
-		guard.check_text(values.get(field), frappe.get_meta("Support Ticket").get_label(field))
+		guard.check_text(values.get(field), meta.get_label(field))
+	missing = [_(meta.get_label(f)) for f in REQUIRED if not (values.get(f) or "").strip()]
+	if missing:  # in the customer's words, before Frappe's "Value missing for Support Ticket: …"
+		frappe.throw(
+			_("Please fill in: {0}").format(", ".join(missing)),
+			frappe.MandatoryError,
+			title=_("Missing value"),
+		)
 	suggested = values.get("suggested_priority") or None
 	if suggested is not None and suggested not in PRIORITIES:
 		frappe.throw(_("Priority must be P0, P1, P2 or P3"), title=_("Invalid priority"))

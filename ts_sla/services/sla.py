@@ -16,7 +16,7 @@ from frappe import _
 from frappe.utils import get_system_timezone, now_datetime
 
 from ts_sla.services.clocks import aware, engine_error, get_calendar, make_target, naive
-from ts_sla.services.notes import Note
+from ts_sla.services.notes import Note, shown_value
 from ts_sla.services.policy import find_policy, priority_row, why
 from ts_sla.services.states import (
 	CANCELLED,
@@ -237,10 +237,7 @@ def recompute(ticket) -> None:
 
 def _names(field: str, before, ticket) -> tuple:
 	"""A recomputing field's old and new value: a policy or calendar as its (translated) name."""
-	values = (before.get(field) or "—", ticket.get(field) or "—")
-	if field in ("sla_policy", "support_calendar"):
-		return tuple(Note(v) if v != "—" else v for v in values)
-	return values
+	return tuple(shown_value(field, v) if v else "—" for v in (before.get(field), ticket.get(field)))
 
 
 def refresh(ticket, now: dt.datetime | None = None) -> None:

@@ -193,3 +193,19 @@ def pick_link(scope, fieldname: str, value: str, shown: str | None = None) -> No
 	field.fill(value)
 	control.locator(".awesomplete [role='option']", has_text=shown or value).first.click()
 	expect(field).to_have_value(value)
+
+
+def click_page_button(page, label: str) -> None:
+	"""A form's or page's own button, as a person at that width reaches it: on the toolbar, or on a phone in
+	the "…" menu where Frappe repeats the toolbar's buttons."""
+	button = page.locator(".page-actions button:visible", has_text=label)
+	if button.count():
+		button.first.click()
+		return
+	page.locator(".page-actions .menu-btn-group > button").first.click()
+	page.locator(".dropdown-menu.show .dropdown-item", has_text=label).first.click()
+
+
+#: An English word of the app (three letters or more) where Chinese is expected; IDs, time zones and
+#: Frappe's "SLA" are not words to translate.
+ENGLISH_WORD = re.compile(r"\b(?!TS\b|SLA\b|Asia\b|Shanghai\b)[A-Za-z]{3,}\b")

@@ -1,18 +1,103 @@
-// The support portal's forms (/support/new and /support/<ticket>): each posts to a whitelisted method with
-// the session's CSRF token and shows the server's message on the page when it refuses.
+// The support portal's forms (/support/new and /support/<ticket>): each checks its required fields in the
+// browser, then posts to a whitelisted method with the session's CSRF token; a refusal is shown on the page in
+// words for a customer (what to do next), never as a raw error.
 (function () {
-	function show_error(root, error) {
+	function say(root, text, link) {
 		const box = root.querySelector(".ts-error");
 		if (!box) return;
-		let text = "";
-		try {
-			const messages = JSON.parse((error && error._server_messages) || "[]");
-			text = messages.map((m) => JSON.parse(m).message).join(" ");
-		} catch (e) {
-			text = "";
+		box.textContent = text;
+		if (link) {
+			const a = document.createElement("a");
+			a.href = link.href;
+			a.className = "ml-1 alert-link";
+			a.textContent = link.text;
+			box.append(" ", a);
 		}
-		box.textContent = text || __("Something went wrong; please try again.");
 		box.classList.remove("d-none");
+		box.scrollIntoView({ block: "nearest" });
+	}
+
+	function hide(root) {
+		const box = root.querySelector(".ts-error");
+		if (box) box.classList.add("d-none");
+	}
+
+	function server_text(data) {
+		try {
+			const messages = JSON.parse((data && data._server_messages) || "[]");
+			const text = messages.map((m) => JSON.parse(m).message).join(" ");
+			const plain = new DOMParser().parseFromString(text, "text/html").body.textContent || "";
+			return plain.trim();
+		} catch (e) {
+			return "";
+		}
+	}
+
+	const login = () => ({
+		href: `/login?redirect-to=${encodeURIComponent(window.location.pathname)}`,
+		text: __("Log in again"),
+	});
+
+	// what a refusal means for the customer: the server's own words when it gave them (they name the field or
+	// the rule), else what to do about the kind of failure
+	function refusal(root, status, data) {
+		const text = server_text(data);
+		if (data && data.exc_type === "CSRFTokenError") {
+			return say(root, __("This page has expired. Reload it and try again; nothing was sent."));
+		}
+		if (status === 401 || status === 403) {
+			// Frappe's cookie names the session's user: none, or Guest, once the session ended
+			const user = decodeURIComponent((document.cookie.match(/(?:^|; )user_id=([^;]*)/) || [])[1] || "Guest");
+			if (user === "Guest") return say(root, __("You are no longer logged in. Log in again to continue."), login());
+			return say(root, text || __("You may not do this on this ticket."));
+		}
+		if (status === 413) {
+			return say(root, __("The attachments are too large to send. Attach smaller or fewer files."));
+		}
+		if (status === 429) return say(root, __("Too many requests. Wait a minute, then try again."));
+		if (status >= 500 || !text) {
+			return say(root, __("Something went wrong on our side and nothing was saved. Please try again in a few minutes."));
+		}
+		return say(root, text);
+	}
+
+	function label_of(form, input) {
+		const label = form.querySelector(`label[for="${input.id}"]`);
+		return ((label && label.textContent) || input.name || "").replace(/\s*\*\s*$/, "").trim();
+	}
+
+	// the required fields of a form, in the browser: an empty one is marked and named, and nothing is sent
+	function complete(root, form) {
+		const missing = Array.from(form.querySelectorAll("[required]")).filter((input) => !String(input.value || "").trim());
+		form.querySelectorAll("[required]").forEach((input) => {
+			const empty = missing.includes(input);
+			input.classList.toggle("is-invalid", empty);
+			input.setAttribute("aria-invalid", empty ? "true" : "false");
+		});
+		if (!missing.length) return true;
+		say(root, __("Please fill in: {0}", [missing.map((input) => label_of(form, input)).join(", ")]));
+		missing[0].focus();
+		return false;
+	}
+
+	// attachments over the server's limit are refused before they are read and sent
+	function files_fit(root, input) {
+		const limit = Number((input && input.dataset.maxMb) || 0);
+		const large = Array.from((input && input.files) || []).filter((f) => limit && f.size > limit * 1048576);
+		if (!large.length) return true;
+		say(root, __("{0} is larger than {1} MB: attach a smaller file.", [large.map((f) => f.name).join(", "), limit]));
+		return false;
+	}
+
+	function watch(form) {
+		form.querySelectorAll("[required]").forEach((input) =>
+			input.addEventListener("input", () => {
+				if (String(input.value || "").trim()) {
+					input.classList.remove("is-invalid");
+					input.setAttribute("aria-invalid", "false");
+				}
+			})
+		);
 	}
 
 	function read_files(input) {
@@ -38,6 +123,7 @@
 	function call(root, method, args, button) {
 		// a plain POST with the session's CSRF token: the server's refusal is shown on the page, nothing else
 		if (button) button.disabled = true;
+		hide(root);
 		return fetch(`/api/method/${method}`, {
 			method: "POST",
 			headers: {
@@ -53,11 +139,16 @@
 					.catch(() => ({}))
 					.then((data) => {
 						if (!response.ok) {
-							show_error(root, data);
+							refusal(root, response.status, data);
 							throw new Error(response.status);
 						}
 						return data.message;
-					})
+					}),
+				(error) => {
+					// no answer at all: offline, or the site is down
+					say(root, __("The support site could not be reached. Check your connection and try again; nothing was sent."));
+					throw error;
+				}
 			)
 			.finally(() => {
 				if (button) button.disabled = false;
@@ -67,18 +158,28 @@
 	frappe.ready(() => {
 		const root = document.querySelector(".ts-support");
 		if (!root) return;
+		try {
+			// this script's messages in the reader's language, from the page (support.script_messages)
+			frappe._messages = Object.assign(frappe._messages || {}, JSON.parse(root.dataset.messages || "{}"));
+		} catch (e) {
+			// shown in English
+		}
 		const ticket = root.dataset.ticket;
 
 		const create = document.getElementById("ts-new-ticket");
 		if (create) {
+			watch(create);
 			create.addEventListener("submit", (event) => {
 				event.preventDefault();
+				const input = document.getElementById("ts-files");
+				if (!complete(root, create) || !files_fit(root, input)) return;
 				const form = new FormData(create);
-				read_files(document.getElementById("ts-files")).then((files) => {
+				read_files(input).then((files) => {
 					const args = Object.fromEntries(form.entries());
 					args.files = JSON.stringify(files);
 					call(root, "ts_sla.api.portal.create_ticket", args, create.querySelector("button[type=submit]")).then(
-						(r) => r && (window.location.href = r.route)
+						(r) => r && (window.location.href = r.route),
+						refused
 					);
 				});
 			});
@@ -86,9 +187,12 @@
 
 		const reply = document.getElementById("ts-reply");
 		if (reply) {
+			watch(reply);
 			reply.addEventListener("submit", (event) => {
 				event.preventDefault();
-				read_files(document.getElementById("ts-reply-files")).then((files) => {
+				const input = document.getElementById("ts-reply-files");
+				if (!complete(root, reply) || !files_fit(root, input)) return;
+				read_files(input).then((files) => {
 					const args = { ticket: ticket, message: document.getElementById("ts-reply-text").value, files: JSON.stringify(files) };
 					call(root, "ts_sla.api.portal.reply", args, reply.querySelector("button")).then(reload, refused);
 				});
@@ -103,8 +207,10 @@
 
 		const reject = document.getElementById("ts-reject");
 		if (reject) {
+			watch(reject);
 			reject.addEventListener("submit", (event) => {
 				event.preventDefault();
+				if (!complete(root, reject)) return;
 				const args = { ticket: ticket, reason: document.getElementById("ts-reject-reason").value };
 				call(root, "ts_sla.api.ticket.reject_resolution", args, reject.querySelector("button")).then(reload, refused);
 			});
@@ -116,7 +222,7 @@
 				event.preventDefault();
 				const score = rate.querySelector("input[name=satisfaction]:checked");
 				if (!score) {
-					show_error(root, { _server_messages: JSON.stringify([JSON.stringify({ message: rate.dataset.missing })]) });
+					say(root, rate.dataset.missing);
 					return;
 				}
 				const args = { ticket: ticket, satisfaction: score ? score.value : "", comment: document.getElementById("ts-rate-comment").value };

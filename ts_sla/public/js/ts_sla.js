@@ -120,11 +120,14 @@ ts_sla.note_html = function (content) {
 		return content; // not a note of this app's making: shown as stored
 	}
 };
-if (frappe.ui.form?.FormTimeline && !frappe.ui.form.FormTimeline.prototype.ts_sla_notes) {
-	const Timeline = frappe.ui.form.FormTimeline;
-	const info_contents = Timeline.prototype.get_info_timeline_contents;
-	Timeline.prototype.ts_sla_notes = true;
-	Timeline.prototype.get_info_timeline_contents = function () {
+// Frappe's form timeline class is not global: its prototype is reached through the first form that has one
+// and patched once; that form's timeline, already drawn, is drawn again (every later one is drawn patched).
+ts_sla.read_notes_on_timeline = function (frm) {
+	const Timeline = frm.timeline && Object.getPrototypeOf(frm.timeline);
+	if (!Timeline || Timeline.ts_sla_notes || typeof Timeline.get_info_timeline_contents !== "function") return;
+	const info_contents = Timeline.get_info_timeline_contents;
+	Timeline.ts_sla_notes = true;
+	Timeline.get_info_timeline_contents = function () {
 		const logs = this.doc_info?.info_logs || [];
 		const stored = logs.map((log) => log.content);
 		logs.forEach((log) => (log.content = ts_sla.note_html(log.content)));
@@ -134,4 +137,8 @@ if (frappe.ui.form?.FormTimeline && !frappe.ui.form.FormTimeline.prototype.ts_sl
 			logs.forEach((log, i) => (log.content = stored[i]));
 		}
 	};
+	frm.timeline.refresh();
+};
+for (const doctype of ["Support Ticket", "Issue"]) {
+	frappe.ui.form.on(doctype, { refresh: ts_sla.read_notes_on_timeline });
 }

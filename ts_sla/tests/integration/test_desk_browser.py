@@ -658,3 +658,51 @@ class TestDeskInBrowser(TSSLATestCase):
 				frappe.db.set_value("User", user, "language", language)
 			frappe.db.commit()
 			frappe.clear_cache()
+
+	def test_a_chinese_engineer_reads_the_timeline_and_names_of_an_english_site_in_chinese(self):
+		from ts_sla.services import lifecycle
+		from ts_sla.tests.utils import make_ticket
+
+		language = frappe.db.get_value("User", ENGINEER, "language")
+		frappe.db.set_value("User", ENGINEER, "language", "zh")
+		name = make_ticket(
+			subject=SUBJECT, technical_domain="System Operations", received_at=frappe.utils.now()
+		).name
+		frappe.set_user(SUPERVISOR)  # an English reader writes the reclassification
+		try:
+			lifecycle.reclassify(
+				frappe.get_doc("Support Ticket", name), "customer escalated", {"priority": "P2"}
+			)
+		finally:
+			frappe.set_user("Administrator")
+		frappe.db.commit()
+		frappe.clear_cache(user=ENGINEER)
+		try:
+			page = self.page_for(ENGINEER)
+			self.open_ticket(page, name)
+			timeline = page.locator(".new-timeline")
+			expect(timeline).to_contain_text(f"已指派给 {ENGINEER}：按技术领域分派")
+			expect(timeline).to_contain_text("因 问题级别：P1 → P2 变化，时限已重新计算。")
+			expect(timeline).to_contain_text("原因：customer escalated")
+			self.assertNotRegex(timeline.inner_text(), "Assigned to|Deadlines recomputed|routed by|Reason:")
+			domain = page.locator(".frappe-control[data-fieldname='technical_domain']").first.evaluate(
+				"el => (el.querySelector('input') || {}).value || el.innerText"
+			)
+			self.assertIn("系统运维", domain)
+			page.screenshot(path=str(ARTIFACTS / "timeline-zh.png"), full_page=True)
+			self.assertEqual(page.errors, [])
+			page.context.close()
+			page = self.page_for(SUPERVISOR)  # the same lines in English for an English reader
+			self.open_ticket(page, name)
+			expect(page.locator(".new-timeline")).to_contain_text(
+				f"Assigned to {ENGINEER}: routed by technical domain"
+			)
+			expect(page.locator(".new-timeline")).to_contain_text(
+				"Deadlines recomputed because Priority: P1 → P2"
+			)
+			self.assertEqual(page.errors, [])
+			page.context.close()
+		finally:
+			frappe.db.set_value("User", ENGINEER, "language", language)
+			frappe.db.commit()
+			frappe.clear_cache(user=ENGINEER)

@@ -271,6 +271,21 @@ class TestPortal(TSSLATestCase):
 		self.assertEqual(frappe.db.count("Support Ticket"), before)
 		self.assertFalse(frappe.db.exists("Communication", {"reference_name": name}))
 
+	def test_a_missing_field_is_named_in_the_customers_words(self):
+		reporter = self.server.session(REPORTER, PASSWORD)
+		before = frappe.db.count("Support Ticket")
+		for body, named in (
+			({"subject": "  ", "description": "\n", "problem_type": "Software"}, "Subject, Description"),
+			({"subject": "VPN", "description": "", "problem_type": ""}, "Description, Problem Type"),
+		):
+			with self.subTest(body=body):
+				response = reporter.post(self.url(method("portal.create_ticket")), json=body, timeout=60)
+				self.assertEqual(response.status_code, 417, response.text[:300])
+				messages = [json.loads(m)["message"] for m in json.loads(response.json()["_server_messages"])]
+				self.assertEqual(messages, [f"Please fill in: {named}"])
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.count("Support Ticket"), before)
+
 	def test_the_resolution_email_sends_a_reporter_with_a_login_to_the_portal(self):
 		name = make_ticket(
 			subject=SUBJECT,

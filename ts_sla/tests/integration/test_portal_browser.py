@@ -146,12 +146,61 @@ class TestPortalInBrowser(TSSLATestCase):
 		self.assertEqual(response.status, 404)
 		expect(stranger.locator("body")).not_to_contain_text(SUBJECT)
 
+	def test_the_portal_checks_what_is_missing_and_words_each_refusal(self):
+		page = self.reporter_page()
+		sent = []
+		page.on("request", lambda r: "/api/method/ts_sla.api.portal" in r.url and sent.append(r.url))
+		with shot_on_failure(page, "portal-refusals", full_page=True):
+			page.goto(f"{self.server.url}/support/new")
+			page.fill("#ts-subject", "   ")  # blanks are not a subject
+			page.click("#ts-new-ticket button[type=submit]")
+			expect(page.locator(".ts-error")).to_have_text("Please fill in: Subject, What happened?")
+			expect(page.locator("#ts-subject")).to_have_class(re.compile(r"\bis-invalid\b"))
+			expect(page.locator("#ts-subject")).to_be_focused()
+			page.fill("#ts-subject", SUBJECT)
+			expect(page.locator("#ts-subject")).not_to_have_class(re.compile(r"\bis-invalid\b"))
+			page.click("#ts-new-ticket button[type=submit]")
+			expect(page.locator(".ts-error")).to_have_text("Please fill in: What happened?")
+			self.assertEqual(sent, [])  # nothing reached the server
+			page.screenshot(path=str(ARTIFACTS / "portal-missing-fields.png"), full_page=True)
+			page.fill("#ts-description", "Printing from the ERP hangs.")
+			page.click("#ts-new-ticket button[type=submit]")
+			page.wait_for_url(re.compile(r".*/support/TS-\d{8}-\d{3,}$"))
+			name = page.url.rsplit("/", 1)[1]
+
+			page.click("#ts-reply button[type=submit]")
+			expect(page.locator(".ts-error")).to_have_text("Please fill in: Your reply")
+			self.assertEqual(len(sent), 1)  # the ticket's own create, no reply
+			page.fill("#ts-reply-text", "It hangs on the second page.")
+			page.context.set_offline(True)
+			page.click("#ts-reply button[type=submit]")
+			expect(page.locator(".ts-error")).to_contain_text("The support site could not be reached")
+			page.context.set_offline(False)
+			expect(page.locator("#ts-reply button[type=submit]")).to_be_enabled()
+
+			# the session ends (logged out elsewhere): the server refuses, the page says what to do
+			page.context.clear_cookies()
+			page.click("#ts-reply button[type=submit]")
+			expect(page.locator(".ts-error")).to_contain_text("Log in")
+			link = page.locator(".ts-error a")
+			expect(link).to_have_text("Log in again")
+			self.assertEqual(link.get_attribute("href"), f"/login?redirect-to=%2Fsupport%2F{name}")
+			page.screenshot(path=str(ARTIFACTS / "portal-logged-out.png"), full_page=True)
+			frappe.db.rollback()
+			self.assertFalse(frappe.db.exists("Communication", {"reference_name": name}))
+			expected = re.compile(r"ERR_INTERNET_DISCONNECTED|status of 403|Failed to fetch")
+			self.assertEqual([e for e in page.errors if not expected.search(e)], [])
+
 	def test_the_portal_on_a_phone_and_in_chinese(self):
 		frappe.db.set_value("User", REPORTER, "language", "zh")
 		frappe.db.commit()
 		page = self.reporter_page(width=390, height=844)
 		page.goto(f"{self.server.url}/support/new")
 		expect(page.locator("label[for=ts-subject]")).to_contain_text("标题")
+		self.assertLessEqual(page.evaluate(OVERFLOW), 0)
+		page.click("#ts-new-ticket button[type=submit]")  # the browser's check speaks Chinese too
+		expect(page.locator(".ts-error")).to_have_text("请填写：问题标题, 发生了什么？")
+		self.assertIsNone(re.search(r"[A-Za-z]{3,}", page.locator(".ts-error").inner_text()))
 		self.assertLessEqual(page.evaluate(OVERFLOW), 0)
 		page.fill("#ts-subject", SUBJECT)
 		page.fill("#ts-description", "手机上测试")

@@ -14,7 +14,9 @@ import pytest
 from ts_sla.tests.browser import (
 	ARTIFACTS,
 	AVAILABLE,
+	ENGLISH_WORD,
 	WAIT_MS,
+	click_page_button,
 	close_browser,
 	logged_in_page,
 	open_browser,
@@ -162,3 +164,55 @@ class TestRepairInBrowser(TSSLATestCase):
 			page.goto(f"{self.server.url}/app/sla-repair")
 			expect(page.locator(".modal.show")).to_contain_text("Not permitted")
 			expect(page.locator(".ts-sla-repair-moves")).to_have_count(0)
+
+	def test_a_chinese_manager_previews_and_repairs_on_a_phone_and_a_desktop(self):
+		names = [
+			make_ticket(
+				subject=f"{SUBJECT} zh {i}", priority="P2", sla_policy=POLICY, support_calendar=CALENDAR
+			).name
+			for i in range(2)
+		]
+		language = frappe.db.get_value("User", MANAGER, "language")
+		frappe.db.set_value("User", MANAGER, "language", "zh")
+		frappe.db.commit()
+		frappe.clear_cache(user=MANAGER)
+		try:
+			for width in (1400, 390):
+				# due times written behind the app's back each time, so each pass has something to move back
+				for name in names:
+					frappe.db.set_value(
+						"Support Ticket", name, "resolution_due", "2030-01-01 09:00:00", update_modified=False
+					)
+				frappe.db.commit()
+				page = logged_in_page(self.browser, self.server.url, MANAGER, width=width, height=900)
+				with shot_on_failure(page, f"repair-page-zh-{width}", full_page=True):
+					page.goto(f"{self.server.url}/app/sla-repair")
+					expect(page.locator(".page-title .title-text")).to_have_text("SLA 时限修复")
+					page.locator(".frappe-control[data-fieldname='tickets'] textarea").fill(", ".join(names))
+					click_page_button(page, "预览")
+					moves = page.locator(".ts-sla-repair-moves")
+					for name in names:
+						expect(moves.locator("a", has_text=name)).to_be_visible()
+					own = [
+						page.locator(".ts-sla-repair-summary").inner_text(),
+						*moves.locator("thead th").all_inner_texts(),
+						*moves.locator("tbody td:nth-child(3)").all_inner_texts(),
+						*page.locator(
+							".frappe-control .control-label, .frappe-control .help-box"
+						).all_inner_texts(),
+					]
+					self.assertIsNone(ENGLISH_WORD.search(" ".join(own)), own)
+					self.assertLessEqual(
+						page.evaluate("document.documentElement.scrollWidth"), width, "sideways scrolling"
+					)
+					page.screenshot(path=str(ARTIFACTS / f"repair-page-zh-{width}.png"), full_page=True)
+					click_page_button(page, "修复")
+					shown_dialog(page).locator(".btn-primary").click()
+					result = page.locator(".ts-sla-repair-result")
+					expect(result).to_contain_text("修复完成")
+					self.assertIsNone(ENGLISH_WORD.search(result.inner_text()), result.inner_text())
+					self.assertEqual(page.errors, [])
+		finally:
+			frappe.db.set_value("User", MANAGER, "language", language)
+			frappe.db.commit()
+			frappe.clear_cache(user=MANAGER)

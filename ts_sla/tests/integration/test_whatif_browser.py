@@ -16,6 +16,8 @@ from ts_sla.services import whatif
 from ts_sla.tests.browser import (
 	ARTIFACTS,
 	AVAILABLE,
+	ENGLISH_WORD,
+	click_page_button,
 	close_browser,
 	logged_in_page,
 	open_browser,
@@ -168,3 +170,41 @@ class TestWhatIfInBrowser(TSSLATestCase):
 			24,
 		)
 		self.assertTrue(frappe.db.exists("SLA Simulation", {"policy": POLICY, "owner": SUPERVISOR}))
+
+	def test_a_chinese_supervisor_simulates_on_a_phone_and_a_desktop(self):
+		language = frappe.db.get_value("User", SUPERVISOR, "language")
+		frappe.db.set_value("User", SUPERVISOR, "language", "zh")
+		frappe.db.commit()
+		frappe.clear_cache(user=SUPERVISOR)
+		try:
+			for width in (390, 1400):
+				page = logged_in_page(self.browser, self.server.url, SUPERVISOR, width=width, height=900)
+				with shot_on_failure(page, f"whatif-zh-{width}", full_page=True):
+					page.goto(f"{self.server.url}/app/sla-policy/{quote(POLICY)}")
+					page.locator(".frappe-control[data-fieldname='priorities'] .grid-row").first.wait_for()
+					click_page_button(page, "模拟")
+					dialog = shown_dialog(page)
+					expect(dialog.locator(".modal-title")).to_have_text("模拟")
+					expect(dialog.locator(".modal-footer .btn-primary")).to_have_text("模拟")
+					labels = dialog.locator(".control-label, .grid-heading-row, .section-head, .modal-body p")
+					words = " ".join(labels.all_inner_texts())
+					self.assertIsNone(ENGLISH_WORD.search(words), words)
+					box = dialog.locator(".modal-dialog").bounding_box()
+					self.assertLessEqual(
+						box["x"] + box["width"], width + 1, "the dialog runs past the screen"
+					)
+					self.assertLessEqual(
+						page.evaluate("document.documentElement.scrollWidth"), width, "sideways scrolling"
+					)
+					page.screenshot(path=str(ARTIFACTS / f"whatif-dialog-zh-{width}.png"))
+					dialog.locator(".modal-footer .btn-primary").click()
+					page.wait_for_url("**/query-report/SLA%20What-If**")
+					expect(page.locator(".report-summary .summary-item").first).to_be_visible()
+					summary = " ".join(page.locator(".report-summary .summary-label").all_inner_texts())
+					self.assertIsNone(ENGLISH_WORD.search(summary), summary)
+					page.screenshot(path=str(ARTIFACTS / f"whatif-report-zh-{width}.png"), full_page=True)
+					self.assertEqual(page.errors, [])
+		finally:
+			frappe.db.set_value("User", SUPERVISOR, "language", language)
+			frappe.db.commit()
+			frappe.clear_cache(user=SUPERVISOR)

@@ -25,5 +25,7 @@ def get_context(context):
 	context.actions = portal.actions(ticket)
 	context.suggestion_pending = portal.suggestion_pending(ticket)
 	context.received_label = portal.in_user_zone(ticket.received_at)
+	context.max_file_mb = portal.MAX_FILE_BYTES // 1048576
+	context.script_messages = portal.script_messages()
 	context.description_html = sanitize_html(ticket.description or "")
 	context.STATE_COLOURS, context.PRIORITY_COLOURS = portal.STATE_COLOURS, portal.PRIORITY_COLOURS
