@@ -418,6 +418,15 @@ class TestDeskInBrowser(TSSLATestCase):
 		expect(pill).to_have_text(re.compile(r"P[0-3] · .*(left|overdue)"))
 		pill_box = pill.bounding_box()
 		self.assertLessEqual(pill_box["x"] + pill_box["width"], 390, "the pill runs past the screen")
+		# a long subject ends with an ellipsis, a gap before the pill (it neither runs under it nor is cut at it)
+		subject = row.locator(".list-subject > span:not(.select-like)").first
+		subject_box = subject.bounding_box()
+		self.assertLessEqual(
+			subject_box["x"] + subject_box["width"], pill_box["x"] - 4, "no gap before the pill"
+		)
+		self.assertEqual(
+			subject.locator("a").first.evaluate("a => getComputedStyle(a).textOverflow"), "ellipsis"
+		)
 		page.screenshot(path=str(ARTIFACTS / "mobile-list.png"))
 		self.open_ticket(page, name)
 		page.wait_for_timeout(500)

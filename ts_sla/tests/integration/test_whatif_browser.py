@@ -199,6 +199,7 @@ class TestWhatIfInBrowser(TSSLATestCase):
 					page.screenshot(path=str(ARTIFACTS / f"whatif-dialog-zh-{width}.png"))
 					dialog.locator(".modal-footer .btn-primary").click()
 					page.wait_for_url("**/query-report/SLA%20What-If**")
+					expect(page.locator(".report-wrapper .dt-scrollable .dt-row").first).to_be_visible()
 					expect(page.locator(".report-summary .summary-item").first).to_be_visible()
 					summary = " ".join(page.locator(".report-summary .summary-label").all_inner_texts())
 					self.assertIsNone(ENGLISH_WORD.search(summary), summary)
