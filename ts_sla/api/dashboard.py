@@ -18,6 +18,7 @@ def _and(condition: str) -> str:
 
 
 @frappe.whitelist()
+@frappe.read_only()
 def breached_this_week(filters: str | dict | None = None) -> dict:
 	"""Tickets received this week, readable by the caller, whose SLA is breached."""
 	condition = permissions.readable_condition()
@@ -37,6 +38,7 @@ def no_data(title: str) -> str:
 
 
 @frappe.whitelist()
+@frappe.read_only()
 def average_satisfaction(filters: str | dict | None = None) -> dict | str:
 	"""Average satisfaction of the caller's readable tickets resolved in the last 30 days; ``no_data`` when
 	none of them was rated (an average of nothing is not 0)."""

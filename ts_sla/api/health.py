@@ -26,6 +26,7 @@ def monitor_health() -> dict:
 
 
 @frappe.whitelist(methods=["GET"])
+@frappe.read_only()
 def monitor_state() -> dict:
 	"""Whether the monitor runs and keeps up (status, last tick, backlog, lag), for every support role: the
 	Technical Support workspace says when it is stopped or lagging. ``may_read_figures`` tells whether the

@@ -63,6 +63,7 @@ def reply(ticket: str, message: str, files: str | list | None = None) -> dict:
 
 
 @frappe.whitelist()
+@frappe.read_only()
 def my_tickets() -> list[dict]:
 	"""The caller's own tickets, as the portal lists them."""
 	_logged_in()

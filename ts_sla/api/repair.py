@@ -53,6 +53,7 @@ def repair_tickets(
 
 
 @frappe.whitelist(methods=["POST"])
+@frappe.read_only()
 def preview_repair(tickets: str | list | None = None, filters: str | dict | None = None) -> dict:
 	"""What ``repair_tickets`` with the same selection would move, without writing anything: each open
 	ticket whose due times would change (due, now, after), how many stay, how many are not open or unknown."""

@@ -216,6 +216,7 @@ def cancel(ticket: str, reason: str) -> dict:
 
 
 @frappe.whitelist()
+@frappe.read_only()
 @guard.required_arguments
 def get_clocks(ticket: str) -> dict:
 	"""Each clock's due time, state, percentage and paused flag, and the actions open to the user."""
@@ -272,6 +273,7 @@ def answer_by_link(
 
 
 @frappe.whitelist()
+@frappe.read_only()
 @guard.required_arguments
 def calendar_events(
 	start: str, end: str, filters: str | list | None = None, field_map=None, fields=None

@@ -42,6 +42,7 @@ def simulate(
 
 
 @frappe.whitelist()
+@frappe.read_only()
 @guard.required_arguments
 def simulation_status(simulation: str) -> dict:
 	"""Where a simulation stands (the report polls it while the job runs); while it is queued,
