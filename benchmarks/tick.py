@@ -1,5 +1,6 @@
 """SLA monitor benchmark: the minute tick at 10 000 and 100 000 open tickets, against a naive loop; the cost
-per due ticket before and after issue 17; a 10 000-ticket backlog worked off by 1, 2 and 4 real workers.
+per due ticket before and after issue 17; a 10 000-ticket backlog worked off by 1, 2 and 4 real workers, and
+by one worker in each of two process trees of the bench that share only Redis and MariaDB (issue 27).
 
 Prints figures; asserts nothing. Run as the bench user from the bench's ``sites`` folder, on a site of its
 own (it bulk-inserts and then deletes its tickets, and sets up a team, a manager and an outgoing email
@@ -49,7 +50,14 @@ ENGINEER, SUPERVISOR, MANAGER = "engineer@ts-sla.test", "supervisor@ts-sla.test"
 SMOKE = bool(os.environ.get("TS_SLA_BENCH_SMOKE"))
 SIZES = (1000,) if SMOKE else (10_000, 100_000)
 BACKLOG = int(os.environ.get("TS_SLA_BENCH_BACKLOG") or (400 if SMOKE else 10_000))
-WORKERS = (1, 2, 4)
+#: The backlog's worker layouts: for each worker, the process tree it runs in (0: this bench; 1: a second
+#: tree sharing only Redis and MariaDB with it, as workers on another host do).
+LAYOUTS = (
+	("1 worker", (0,)),
+	("2 workers", (0, 0)),
+	("4 workers", (0, 0, 0, 0)),
+	("2 trees, 1+1", (0, 1)),
+)
 #: Due tickets of the busy tick (1 % of the open ones, at most this many).
 BUSY = int(os.environ.get("TS_SLA_BENCH_BUSY") or 1000)
 #: How long to wait, once the backlog is cleared, for the workers to send its notifications (seconds).
@@ -272,6 +280,29 @@ def wait_for(condition, timeout: float, step: float = 0.1) -> float:
 	return time.perf_counter() - start
 
 
+def second_tree() -> str:
+	"""The sites folder of a second process tree of this bench: a folder of its own (next to the bench, or
+	``TS_SLA_BENCH_SECOND_TREE``) whose ``sites`` holds copies of the configs only, with the same apps and
+	Python. Its workers share nothing with this tree's but the site's Redis and MariaDB, as workers on
+	another host do."""
+	import shutil
+	from pathlib import Path
+
+	bench = Path(frappe.local.sites_path).resolve().parent
+	tree = Path(os.environ.get("TS_SLA_BENCH_SECOND_TREE") or bench.parent / f"{bench.name}-tree2")
+	sites = tree / "sites" / frappe.local.site
+	sites.mkdir(parents=True, exist_ok=True)
+	(tree / "logs").mkdir(exist_ok=True)
+	for name in ("apps", "env"):
+		if not (tree / name).exists():
+			(tree / name).symlink_to(bench / name)
+	for name in ("common_site_config.json", "apps.txt", "apps.json"):
+		if (bench / "sites" / name).exists():
+			shutil.copy2(bench / "sites" / name, tree / "sites" / name)
+	shutil.copy2(bench / "sites" / frappe.local.site / "site_config.json", sites / "site_config.json")
+	return str(tree / "sites")
+
+
 def backlog() -> None:
 	from frappe.utils.background_jobs import get_queue
 	from rq import Worker as RQWorker
@@ -292,12 +323,15 @@ def backlog() -> None:
 		f" {monitor.DEFAULT_CHUNK} on the queue 'long' of the site's own Redis database"
 	)
 	first = None
-	for count in WORKERS:
+	trees = [None, second_tree()]
+	for layout, placed in LAYOUTS:
+		count = len(placed)
 		clean_fired()
 		make_due(names, now)
 		with own_queue("long"):
 			queue = get_queue("long")
-			workers = [Worker("long", own=True).start() for _ in range(count)]
+			workers = [Worker("long", own=True, sites_path=trees[tree]).start() for tree in placed]
+			tree_of = {w.process.pid: tree for w, tree in zip(workers, placed, strict=True)}
 			try:
 				wait_for(lambda: len(RQWorker.all(queue=queue)) >= count, 120)
 				start = time.perf_counter()
@@ -325,6 +359,11 @@ def backlog() -> None:
 				except TimeoutError:
 					pass
 				told_s = time.perf_counter() - start
+				# which tree's workers ran the chunks and the notices (RQ counts each worker's jobs)
+				served = [0, 0]
+				for rq_worker in RQWorker.all(queue=queue):
+					if rq_worker.pid in tree_of:
+						served[tree_of[rq_worker.pid]] += rq_worker.successful_job_count
 				frappe.db.rollback()
 				pending = frappe.db.count(
 					"SLA Event", {"ticket": ("like", PREFIX + "%"), "notice_pending": 1}
@@ -347,7 +386,7 @@ def backlog() -> None:
 		timeline = frappe.db.count("Comment", {"reference_name": ("like", PREFIX + "%")})
 		first = first or events_s
 		print(
-			f"  {count} worker{'s' if count > 1 else ' '}: cleared in {events_s:6.1f} s"
+			f"  {layout:>13}: cleared in {events_s:6.1f} s"
 			f" ({len(keys) / events_s:6.0f} events/s, {BACKLOG / events_s:5.0f} tickets/s,"
 			f" speed-up {first / events_s:4.2f}x, {first / events_s / count:4.2f} per worker);"
 			f" tick {tick_ms:5.0f} ms for {result['chunks']} chunks"
@@ -361,6 +400,9 @@ def backlog() -> None:
 			f"            events {len(keys):,}: missing {len(expected - got)}, unexpected {len(got - expected)},"
 			f" duplicate {len(keys) - len(got)}; bells {bells:,}, anyone told twice about a ticket"
 			f" {told_twice}; timeline entries {timeline:,}"
+		)
+		print(
+			f"            jobs (chunks and notices) run by this tree's workers {served[0]:,}, the second's {served[1]:,}"
 		)
 	clean()
 

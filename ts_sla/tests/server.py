@@ -184,10 +184,14 @@ class Worker:
 
 	count = 0
 
-	def __init__(self, queues: str = "long", own: bool = False, burst: bool = False) -> None:
+	def __init__(
+		self, queues: str = "long", own: bool = False, burst: bool = False, sites_path: str | None = None
+	) -> None:
+		"""``sites_path``: the sites folder of another process tree of the bench to run it from (as a worker
+		on another host would run from its own), sharing only the site's Redis and database."""
 		Worker.count += 1
 		self.queues, self.own, self.burst = queues, own, burst
-		self.sites_path = str(Path(frappe.local.sites_path).resolve())
+		self.sites_path = str(Path(sites_path or frappe.local.sites_path).resolve())
 		self.log = (
 			Path(self.sites_path).parent
 			/ "logs"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import unittest
 
 import frappe
@@ -212,3 +213,19 @@ class LiveServerCase(TSSLATestCase):
 	def tearDownClass(cls):
 		cls.server.stop()
 		super().tearDownClass()
+
+
+@contextlib.contextmanager
+def speaking(user: str, lang: str):
+	"""``user`` reads the Desk and the portal in ``lang`` until the block ends (committed: the web server
+	reads it), then their own language again."""
+	before = frappe.db.get_value("User", user, "language")
+	frappe.db.set_value("User", user, "language", lang)
+	frappe.db.commit()
+	frappe.clear_cache(user=user)
+	try:
+		yield
+	finally:
+		frappe.db.set_value("User", user, "language", before)
+		frappe.db.commit()
+		frappe.clear_cache(user=user)

@@ -24,7 +24,14 @@ from ts_sla.tests.browser import (
 	shown_dialog,
 )
 from ts_sla.tests.server import Worker
-from ts_sla.tests.utils import TSSLATestCase, make_calendar, make_policy, make_ticket, set_system_time_zone
+from ts_sla.tests.utils import (
+	TSSLATestCase,
+	make_calendar,
+	make_policy,
+	make_ticket,
+	set_system_time_zone,
+	speaking,
+)
 
 if AVAILABLE:
 	from playwright.sync_api import expect
@@ -34,6 +41,16 @@ pytestmark = pytest.mark.skipif(not AVAILABLE, reason="needs playwright and Debi
 MANAGER, SUPERVISOR = "manager@ts-sla.test", "supervisor@ts-sla.test"
 CALENDAR, POLICY = "Repair Test Office", "Repair Test Policy"
 SUBJECT = "Repair browser test"
+
+
+def two_open_tickets(label: str) -> list[str]:
+	"""Two open P2 tickets on the test policy and calendar."""
+	return [
+		make_ticket(
+			subject=f"{SUBJECT} {label} {i}", priority="P2", sla_policy=POLICY, support_calendar=CALENDAR
+		).name
+		for i in range(2)
+	]
 
 
 def _drop() -> None:
@@ -116,12 +133,7 @@ class TestRepairInBrowser(TSSLATestCase):
 		self.assertEqual(page.errors, [])
 
 	def test_the_repair_page_previews_then_repairs_what_changed_behind_the_apps_back(self):
-		names = [
-			make_ticket(
-				subject=f"{SUBJECT} page {i}", priority="P2", sla_policy=POLICY, support_calendar=CALENDAR
-			).name
-			for i in range(2)
-		]
+		names = two_open_tickets("page")
 		# the office's zone changes in the database, not through the form: nothing repairs it by itself
 		zone = frappe.db.get_value("Support Calendar", CALENDAR, "time_zone")
 		moved_to = "America/New_York" if zone == "Asia/Tokyo" else "Asia/Tokyo"
@@ -166,17 +178,8 @@ class TestRepairInBrowser(TSSLATestCase):
 			expect(page.locator(".ts-sla-repair-moves")).to_have_count(0)
 
 	def test_a_chinese_manager_previews_and_repairs_on_a_phone_and_a_desktop(self):
-		names = [
-			make_ticket(
-				subject=f"{SUBJECT} zh {i}", priority="P2", sla_policy=POLICY, support_calendar=CALENDAR
-			).name
-			for i in range(2)
-		]
-		language = frappe.db.get_value("User", MANAGER, "language")
-		frappe.db.set_value("User", MANAGER, "language", "zh")
-		frappe.db.commit()
-		frappe.clear_cache(user=MANAGER)
-		try:
+		names = two_open_tickets("zh")
+		with speaking(MANAGER, "zh"):
 			for width in (1400, 390):
 				# due times written behind the app's back each time, so each pass has something to move back
 				for name in names:
@@ -212,7 +215,3 @@ class TestRepairInBrowser(TSSLATestCase):
 					expect(result).to_contain_text("修复完成")
 					self.assertIsNone(ENGLISH_WORD.search(result.inner_text()), result.inner_text())
 					self.assertEqual(page.errors, [])
-		finally:
-			frappe.db.set_value("User", MANAGER, "language", language)
-			frappe.db.commit()
-			frappe.clear_cache(user=MANAGER)

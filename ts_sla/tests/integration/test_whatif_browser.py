@@ -24,7 +24,7 @@ from ts_sla.tests.browser import (
 	shot_on_failure,
 	shown_dialog,
 )
-from ts_sla.tests.utils import TSSLATestCase, make_policy, make_ticket
+from ts_sla.tests.utils import TSSLATestCase, make_policy, make_ticket, speaking
 
 if AVAILABLE:
 	from playwright.sync_api import expect
@@ -172,11 +172,7 @@ class TestWhatIfInBrowser(TSSLATestCase):
 		self.assertTrue(frappe.db.exists("SLA Simulation", {"policy": POLICY, "owner": SUPERVISOR}))
 
 	def test_a_chinese_supervisor_simulates_on_a_phone_and_a_desktop(self):
-		language = frappe.db.get_value("User", SUPERVISOR, "language")
-		frappe.db.set_value("User", SUPERVISOR, "language", "zh")
-		frappe.db.commit()
-		frappe.clear_cache(user=SUPERVISOR)
-		try:
+		with speaking(SUPERVISOR, "zh"):
 			for width in (390, 1400):
 				page = logged_in_page(self.browser, self.server.url, SUPERVISOR, width=width, height=900)
 				with shot_on_failure(page, f"whatif-zh-{width}", full_page=True):
@@ -205,7 +201,3 @@ class TestWhatIfInBrowser(TSSLATestCase):
 					self.assertIsNone(ENGLISH_WORD.search(summary), summary)
 					page.screenshot(path=str(ARTIFACTS / f"whatif-report-zh-{width}.png"), full_page=True)
 					self.assertEqual(page.errors, [])
-		finally:
-			frappe.db.set_value("User", SUPERVISOR, "language", language)
-			frappe.db.commit()
-			frappe.clear_cache(user=SUPERVISOR)
