@@ -65,6 +65,16 @@ def why_no_replica() -> str | None:
 	return None
 
 
+def back_to_primary() -> None:
+	"""As a new request starts: on the primary, with no replica connection (Frappe's ``connect_replica``
+	switches only once per request)."""
+	if hasattr(frappe.local, "primary_db"):
+		frappe.local.db = frappe.local.primary_db
+		del frappe.local.primary_db
+	if hasattr(frappe.local, "replica_db"):
+		del frappe.local.replica_db
+
+
 class TestReadsOnTheReplica(TSSLATestCase):
 	@classmethod
 	def setUpClass(cls):
@@ -108,11 +118,7 @@ class TestReadsOnTheReplica(TSSLATestCase):
 
 	def use_replica(self, on: bool) -> None:
 		"""This process's requests read as a site with ``read_from_replica`` does (Frappe's own switch)."""
-		for key in ("replica_db", "primary_db"):  # a request starts with neither
-			if hasattr(frappe.local, key):
-				if key == "primary_db":
-					frappe.local.db = frappe.local.primary_db
-				delattr(frappe.local, key)
+		back_to_primary()
 		if on:
 			frappe.local.conf.update(read_from_replica=1, replica_host="127.0.0.1", replica_db_port=PORT)
 		else:
@@ -125,11 +131,7 @@ class TestReadsOnTheReplica(TSSLATestCase):
 			return call()
 		finally:
 			frappe.set_user("Administrator")
-			for key in ("replica_db", "primary_db"):  # each call a request of its own
-				if hasattr(frappe.local, key):
-					if key == "primary_db":
-						frappe.local.db = frappe.local.primary_db
-					delattr(frappe.local, key)
+			back_to_primary()  # each call a request of its own
 
 	def only_on_replica(self, source: str) -> None:
 		"""A copy of ticket ``source`` that exists on the replica alone."""
