@@ -491,6 +491,13 @@ class TestDeskInBrowser(TSSLATestCase):
 			)
 			self.assertLessEqual(cut, 0, cls)
 		expect(row.locator(".ts-sla-next-due")).to_have_text(re.compile("(left|overdue)$"))
+		# whatever a ticket's time left is, it fits: the longest figures the list can show, in the same cell
+		for minutes in (-1439, 1439, -(999 * 1440 + 23 * 60)):
+			cut = row.locator(".ts-sla-next-due").evaluate(
+				"(e, m) => { e.textContent = ts_sla.time_left(m); return e.parentElement.scrollWidth - e.parentElement.clientWidth; }",
+				minutes,
+			)
+			self.assertLessEqual(cut, 0, minutes)
 		expect(row.locator(".ts-sla-priority")).to_have_text(re.compile("^P[0-3]$"))
 		# the assignee's avatar names them on the row
 		assignee = frappe.db.get_value("Support Ticket", name, "assigned_to")
