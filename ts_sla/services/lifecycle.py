@@ -621,7 +621,7 @@ def after_registration(ticket) -> None:
 				"comment_email": "Administrator",
 				"owner": "Administrator",
 			}
-		).insert(ignore_permissions=True)
+		).insert(ignore_permissions=True, ignore_links=True)  # the links: this ticket and its assignee
 	elif ticket.assigned_to:
 		notes.comment(ticket, Note("Assigned to {0} at registration", ticket.assigned_to))
 	if ticket.registration_pending:
@@ -636,19 +636,24 @@ def complete_registration(name: str, commit: bool = True, by_rule: bool = True) 
 	``registration_pending`` flag make it happen exactly once."""
 
 	def work() -> bool:
-		pending = frappe.db.get_value(
-			"Support Ticket", name, ["registration_pending", "status"], as_dict=True, for_update=True
+		# the fields the ToDo needs, not the whole ticket: Frappe's assignment loads it twice already
+		ticket = frappe.db.get_value(
+			"Support Ticket",
+			name,
+			["name", "registration_pending", "status", "assigned_to", "priority", "subject"],
+			as_dict=True,
+			for_update=True,
 		)
-		if not pending or not pending.registration_pending or pending.status in FINAL:
+		if not ticket or not ticket.registration_pending or ticket.status in FINAL:
 			return False
-		ticket = frappe.get_doc("Support Ticket", name)
+		ticket.doctype = "Support Ticket"
 		if ticket.assigned_to and not frappe.db.exists(
 			"ToDo",
 			{"reference_type": ticket.doctype, "reference_name": name, "allocated_to": ticket.assigned_to},
 		):
 			_add_todo(ticket, ticket.assigned_to, by_rule=by_rule)
 		if ticket.priority == "P0":
-			notifier.p0_alarm(ticket)
+			notifier.p0_alarm(frappe.get_doc("Support Ticket", name))
 		frappe.db.set_value("Support Ticket", name, "registration_pending", 0, update_modified=False)
 		return True
 
