@@ -9,7 +9,8 @@ account so that notifications are part of the cost):
     cd ~/frappe-bench/sites && ../env/bin/python ../apps/ts_sla/benchmarks/tick.py ts-sla-bench.localhost [backlog] [ticks]
 
 Sizes: ``TS_SLA_BENCH_BACKLOG`` (10 000), ``TS_SLA_BENCH_BUSY`` (at most 1 000 due in the busy tick),
-``TS_SLA_BENCH_NOTICES_WAIT`` (600 s), ``TS_SLA_BENCH_SMOKE=1`` (tiny, to check the script).
+``TS_SLA_BENCH_NOTICES_WAIT`` (600 s), ``TS_SLA_BENCH_SMOKE=1`` (tiny, to check the script);
+``TS_SLA_BENCH_LAYOUT`` (one backlog layout only, by its name: ``2 trees, 1+1``).
 
 Goals: idle tick under 50 ms at 100 000 open tickets and at least 50x faster than the naive loop (issue 6);
 at most 5 ms per due ticket inside the tick and 15 ms per notified ticket for the notifications on a worker,
@@ -31,6 +32,7 @@ and 10 000 due tickets cleared in at most 60 s by 2 workers (issue 17).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import platform
 import statistics
@@ -38,7 +40,7 @@ import sys
 import time
 
 import frappe
-from frappe.utils import now_datetime
+from frappe.utils import get_bench_id, now_datetime
 from seed import template_row
 from tick_before import tick_before
 
@@ -291,7 +293,7 @@ def second_tree() -> str:
 	bench = Path(frappe.local.sites_path).resolve().parent
 	tree = Path(os.environ.get("TS_SLA_BENCH_SECOND_TREE") or bench.parent / f"{bench.name}-tree2")
 	sites = tree / "sites" / frappe.local.site
-	sites.mkdir(parents=True, exist_ok=True)
+	(sites / "logs").mkdir(parents=True, exist_ok=True)  # a site's own logs (database.log, …)
 	(tree / "logs").mkdir(exist_ok=True)
 	for name in ("apps", "env"):
 		if not (tree / name).exists():
@@ -300,6 +302,12 @@ def second_tree() -> str:
 		if (bench / "sites" / name).exists():
 			shutil.copy2(bench / "sites" / name, tree / "sites" / name)
 	shutil.copy2(bench / "sites" / frappe.local.site / "site_config.json", sites / "site_config.json")
+	# Frappe names its RQ queues after the bench (``bench_id``, by default the bench's path): a tree at
+	# another path serves the same queues only when it says it is the same bench, as another host must
+	conf_path = tree / "sites" / "common_site_config.json"
+	conf = json.loads(conf_path.read_text()) if conf_path.exists() else {}
+	conf["bench_id"] = get_bench_id()
+	conf_path.write_text(json.dumps(conf, indent=1))
 	return str(tree / "sites")
 
 
@@ -324,7 +332,10 @@ def backlog() -> None:
 	)
 	first = None
 	trees = [None, second_tree()]
+	only = os.environ.get("TS_SLA_BENCH_LAYOUT")
 	for layout, placed in LAYOUTS:
+		if only and layout != only:
+			continue
 		count = len(placed)
 		clean_fired()
 		make_due(names, now)
